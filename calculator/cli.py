@@ -1,0 +1,112 @@
+"""The command line: ``python -m calculator evaluate|explain``.
+
+Input is a JSON object on standard input or in ``--input FILE``; each input
+field also has a flag (``--monthly-requests 2000000``) whose text is read the
+same way as a URL query parameter, and which wins over the JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any, Sequence, TextIO
+
+from .engine import dumps, evaluate_valid
+from .explain import explain, explain_errors
+from .formatting import quantity
+from .inputs import Error, parse_json, parse_pairs, validate
+from .rules import RuleError, default_rules
+from .models import Rules
+
+EXIT_OK = 0
+EXIT_INVALID = 2
+
+
+def _flag(field_id: str) -> str:
+    return "--" + field_id.replace("_", "-")
+
+
+def _parser(rules: Rules) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m calculator",
+        description="The Build-vs-Buy framework for AI features: API, fine-tune or build?",
+        epilog="Exit status: 0 answered, 2 invalid input (every error named by field).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, summary in (
+        ("evaluate", "print the result as JSON (the contract for scripts)"),
+        ("explain", "print the result for people: recommendation, path, costs"),
+    ):
+        sub = commands.add_parser(name, help=summary, description=summary)
+        sub.add_argument(
+            "--input",
+            metavar="FILE",
+            help="read the input JSON object from FILE ('-' for standard input); "
+            "without it, standard input is read unless it is a terminal",
+        )
+        fields = sub.add_argument_group("input fields", "each overrides the same field of the JSON input")
+        for field in rules.fields.values():
+            if field.type == "bool":
+                shape = "true|false"
+            elif field.type == "choice":
+                shape = "|".join(field.choices)
+            else:
+                shape = "N"
+            default = "none" if field.default is None else (
+                quantity(field.default, field.unit) if field.type in ("number", "integer") else str(field.default).lower()
+            )
+            empty = "; empty for none" if field.nullable else ""
+            fields.add_argument(
+                _flag(field.id),
+                dest=field.id,
+                metavar=shape,
+                help=f"{field.label} (default {default}{empty})",
+            )
+    return parser
+
+
+def _read_json(path: str | None, stdin: TextIO) -> tuple[Any, list[Error]]:
+    if path is None and stdin.isatty():
+        return {}, []
+    if path in (None, "-"):
+        text = stdin.read()
+    else:
+        try:
+            with open(path, encoding="utf-8") as handle:
+                text = handle.read()
+        except (OSError, UnicodeDecodeError) as error:
+            return None, [{"field": "--input", "message": f"cannot read {path}: {error}"}]
+    if not text.strip():
+        return {}, []  # empty input: every field at its default
+    return parse_json(text)
+
+
+def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
+    stdin, stdout = stdin or sys.stdin, stdout or sys.stdout
+    try:
+        rules = default_rules()
+    except RuleError as error:
+        print(f"error: the rule file is broken: {error}", file=sys.stderr)
+        return 1
+    args = _parser(rules).parse_args(argv)
+    raw, errors = _read_json(args.input, stdin)
+    pairs = [(name, getattr(args, name)) for name in rules.fields if getattr(args, name) is not None]
+    flag_values, flag_errors = parse_pairs(rules, pairs)
+    errors += flag_errors
+    inputs = None
+    if not errors:
+        if isinstance(raw, dict):
+            raw = {**raw, **flag_values}
+        inputs, errors = validate(rules, raw)
+    if errors:
+        if args.command == "evaluate":
+            stdout.write(dumps({"errors": errors}) + "\n")
+        else:
+            sys.stderr.write(explain_errors(errors))
+        return EXIT_INVALID
+    result = evaluate_valid(rules, inputs)
+    if args.command == "evaluate":
+        stdout.write(dumps(result) + "\n")
+    else:
+        stdout.write(explain(rules, result))
+    return EXIT_OK

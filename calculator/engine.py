@@ -1,0 +1,190 @@
+"""The engine: inputs in, the framework's answer out, as JSON-ready dicts.
+
+:func:`evaluate` is the one pure function every interface calls (the command
+line, the build, the browser worker). :func:`evaluate_json` and
+:func:`evaluate_query` are its string-in, string-out doors.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from typing import Any, Mapping
+
+from .conditions import Context, holds
+from .costs import CostReport, bands, break_evens, cost_report, training_runs
+from .flips import flips
+from .formatting import count, money
+from .inputs import VERSION_PARAM, parse_json, parse_query, to_query, validate
+from .models import Rules, Target
+from .rules import default_rules
+
+Result = dict[str, Any]
+
+
+def walk(rules: Rules, ctx: Context, start: Target | None = None) -> tuple[str, list[dict[str, str]]]:
+    """Follow the tree from ``start`` (the root by default) to a leaf.
+
+    Returns the leaf id and the path: one ``{"node", "answer"}`` per question
+    asked, from the first to the one that led to the leaf.
+    """
+    target = start or Target("question", rules.root)
+    path: list[dict[str, str]] = []
+    questions = rules.questions
+    while not target.is_leaf:
+        question = questions[target.id]
+        yes = holds(question.test, ctx)
+        path.append({"node": question.id, "answer": "yes" if yes else "no"})
+        target = question.yes if yes else question.no
+    return target.id, path
+
+
+def _changes(rules: Rules, ctx: Context, leaf: str, path: list[dict[str, str]]) -> list[Result]:
+    """For each question on the path: where the other answer leads, and what
+    change of inputs gives that other answer."""
+    changes = []
+    for step in path:
+        question = rules.questions[step["node"]]
+        other_answer = "no" if step["answer"] == "yes" else "yes"
+        other_leaf, _ = walk(rules, ctx, question.yes if other_answer == "yes" else question.no)
+        ways = flips(rules, question.test, ctx)
+        title = rules.leaves[other_leaf].title
+        if ways:
+            how = " or ".join("; ".join(r["text"] for r in way) for way in ways)
+            text = f"{how} → {title}" if other_leaf != leaf else f"{how} → still {title}"
+        else:
+            text = f"No change of inputs turns this answer to {other_answer}."
+        changes.append(
+            {
+                "node": question.id,
+                "answer": other_answer,
+                "leaf": other_leaf,
+                "changes_answer": other_leaf != leaf,
+                "ways": ways,
+                "text": text,
+            }
+        )
+    return changes
+
+
+class _Placeholders(dict):
+    """The values a consideration's text may use, computed on first use."""
+
+    def __init__(self, rules: Rules, inputs: Mapping[str, Any], costs: CostReport, option: str) -> None:
+        super().__init__()
+        self.rules, self.inputs, self.costs, self.option = rules, inputs, costs, option
+
+    def __missing__(self, name: str) -> str:
+        rules, costs = self.rules, self.costs
+        computed = {
+            "cheapest_title": lambda: rules.options[costs.cheapest].title,
+            "cheapest_total": lambda: money(costs.totals[costs.cheapest]),
+            "recommended_title": lambda: rules.options[self.option].title,
+            "recommended_total": lambda: money(costs.totals[self.option]),
+        }
+        if name in computed:
+            value = computed[name]()
+        else:
+            field = rules.fields[name]
+            raw = self.inputs[name]
+            # Numbers without their unit, which the sentence around them says;
+            # money keeps its dollar sign.
+            if raw is None:
+                value = "none"
+            elif field.type in ("number", "integer"):
+                value = money(raw) if (field.unit or "").startswith("$") else count(raw)
+            else:
+                value = str(raw)
+        self[name] = value
+        return value
+
+
+def evaluate_valid(rules: Rules, inputs: Mapping[str, Any]) -> Result:
+    """The answer for inputs that :func:`calculator.inputs.validate` accepted."""
+    costs = cost_report(inputs)
+    ctx = Context(inputs=inputs, costs=costs)
+    leaf_id, path = walk(rules, ctx)
+    leaf = rules.leaves[leaf_id]
+    done = replace(ctx, leaf=leaf_id, leaf_option=leaf.option, cheapest=costs.cheapest)
+    values = _Placeholders(rules, inputs, costs, leaf.option)
+    considerations = [
+        {"id": c.id, "text": c.text.format_map(values)} for c in rules.considerations if holds(c.when, done)
+    ]
+    band = bands(rules, inputs)
+    volume, horizon = costs.volume, costs.horizon
+    options = {}
+    for option, line in costs.lines.items():
+        entry: Result = {
+            "one_off": line.one_off,
+            "monthly": line.monthly(volume),
+            "total": costs.totals[option],
+            "band": band[option],
+        }
+        options[option] = entry
+    options["fine_tune"]["training_runs"] = training_runs(horizon, inputs["retrain_every_months"])
+    return {
+        "version": rules.version,
+        "inputs": dict(inputs),
+        "query": to_query(rules, inputs),
+        "recommendation": {
+            "id": leaf.id,
+            "title": leaf.title,
+            "option": leaf.option,
+            "action": leaf.action,
+            "why": leaf.why,
+            "next_steps": list(leaf.next_steps),
+        },
+        "path": path,
+        "changes": _changes(rules, ctx, leaf_id, path),
+        "considerations": considerations,
+        "costs": {
+            "monthly_requests": volume,
+            "horizon_months": horizon,
+            "options": options,
+            "cheapest": costs.cheapest,
+        },
+        "break_even": break_evens(costs, int(rules.fields["monthly_requests"].max)),
+    }
+
+
+def evaluate(raw: Any, rules: Rules | None = None) -> Result:
+    """The framework's answer for an input object (a dict, as from JSON).
+
+    Invalid input gives ``{"errors": [{"field", "message"}, ...]}`` with every
+    problem at once; this function never raises on bad input.
+    """
+    rules = rules or default_rules()
+    inputs, errors = validate(rules, raw)
+    if errors:
+        return {"errors": errors}
+    return evaluate_valid(rules, inputs)
+
+
+def dumps(result: Result) -> str:
+    """The one JSON spelling of a result, the same in CPython and Pyodide."""
+    return json.dumps(result, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+def evaluate_json(text: str, rules: Rules | None = None) -> str:
+    """JSON text in, JSON text out: :func:`evaluate` for the browser worker."""
+    raw, errors = parse_json(text)
+    if errors:
+        return dumps({"errors": errors})
+    return dumps(evaluate(raw, rules))
+
+
+def evaluate_query(query: str, rules: Rules | None = None) -> str:
+    """A URL query string in, the result JSON out.
+
+    A link made with another rule version still answers, with a notice that
+    the rules (and so perhaps the defaults) have changed since.
+    """
+    rules = rules or default_rules()
+    inputs, errors, page = parse_query(rules, query)
+    result: Result = {"errors": errors} if errors else evaluate_valid(rules, inputs)
+    made_with = page.get(VERSION_PARAM)
+    if made_with is not None and made_with != rules.version:
+        result["notices"] = [
+            f"This link was made with version {made_with} of the rules; it is answered with version {rules.version}."
+        ]
+    return dumps(result)

@@ -1,0 +1,42 @@
+"""How the engine writes numbers for people: money, counts, and units."""
+
+from __future__ import annotations
+
+
+def money(value: float) -> str:
+    """Dollars: whole when whole ("$12,000"), else to the cent ("$0.03")."""
+    if value < 0:
+        return "-" + money(-value)
+    if float(value).is_integer():
+        return f"${int(value):,}"
+    if value < 1:
+        # Per-request prices differ in fractions of a cent: keep those digits.
+        digits = f"{value:.6f}".rstrip("0")
+        return "$" + digits + "0" * (2 - len(digits.partition(".")[2]))
+    return f"${value:,.2f}"
+
+
+def count(value: float) -> str:
+    """A whole or decimal number with thousands separators."""
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:,}"
+
+
+def quantity(value: float, unit: str | None) -> str:
+    """A number with its unit, money units written with a dollar sign."""
+    if unit and unit.startswith("$"):
+        rest = unit[1:].strip()
+        return f"{money(value)} {rest}".rstrip()
+    if unit:
+        return f"{count(value)} {unit}"
+    return count(value)
+
+
+def compact(value: float) -> str:
+    """Short axis labels: 1.2 k, 3 M, 10 B."""
+    for size, suffix in ((1e12, " T"), (1e9, " B"), (1e6, " M"), (1e3, " k")):
+        if abs(value) >= size:
+            scaled = value / size
+            return f"{scaled:.1f}".removesuffix(".0") + suffix
+    return count(round(value, 2))

@@ -1,0 +1,253 @@
+"""Checking inputs: the JSON object, a URL query string, or text from a flag.
+
+Every entry point returns the normalised inputs *or* every error at once, each
+naming its field. Nothing here raises on bad input and nothing falls back to a
+default silently: a field that is present is either valid or reported.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import math
+import re
+from typing import Any, Final, Mapping
+from urllib.parse import parse_qsl, urlencode
+
+from .models import Field, Rules
+
+Error = dict[str, str]
+
+# Query parameters that belong to the page, not to the engine's inputs.
+VERSION_PARAM: Final = "v"
+PAGE_PARAMS: Final = frozenset({VERSION_PARAM, "embed"})
+
+# A plain decimal number: no "nan", "inf", "0x10", "1_000" or spaces, all of
+# which Python's float() would otherwise accept.
+_NUMBER_TEXT: Final = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_INTEGER_TEXT: Final = re.compile(r"[+-]?\d+")
+_ROOT: Final = "input"
+
+
+def _json_kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, Mapping):
+        return "an object"
+    return type(value).__name__
+
+
+def format_bound(value: float) -> str:
+    """A bound as people write it: 1,000,000 rather than 1000000.0."""
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:,}"
+
+
+def _check_range(field: Field, value: float) -> str | None:
+    if field.min is not None:
+        if field.min_exclusive and not value > field.min:
+            return f"must be greater than {format_bound(field.min)}"
+        if not field.min_exclusive and value < field.min:
+            return f"must be at least {format_bound(field.min)}"
+    if field.max is not None and value > field.max:
+        return f"must be at most {format_bound(field.max)}"
+    return None
+
+
+def check_value(field: Field, value: Any) -> tuple[Any, str | None]:
+    """Check one field's JSON value; return (normalised value, error message)."""
+    if value is None:
+        if field.nullable:
+            return None, None
+        return None, f"must not be null ({_expected(field)})"
+    kind = field.type
+    if kind == "bool":
+        if isinstance(value, bool):
+            return value, None
+        return None, f"must be true or false, not {_json_kind(value)}"
+    if kind == "choice":
+        if isinstance(value, str) and value in field.choices:
+            return value, None
+        shown = repr(value) if isinstance(value, str) else _json_kind(value)
+        return None, f"must be one of {_or_list(field.choices)}, not {shown}"
+    # number or integer
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None, f"must be {_expected(field)}, not {_json_kind(value)}"
+    if isinstance(value, float) and not math.isfinite(value):
+        return None, f"must be a finite number, not {value!r}"
+    if kind == "integer" and isinstance(value, float):
+        if not value.is_integer():
+            return None, f"must be a whole number, not {value!r}"
+        value = int(value)
+    # Range first: a huge JSON integer compares exactly but would overflow float().
+    problem = _check_range(field, value)
+    if problem:
+        return None, problem
+    if kind == "number":
+        value = float(value)  # one type per field keeps output and comparisons stable
+    return value, None
+
+
+def _expected(field: Field) -> str:
+    return {"integer": "a whole number", "number": "a number"}.get(field.type, field.type)
+
+
+def _or_list(items: tuple[str, ...]) -> str:
+    quoted = [repr(i) for i in items]
+    return ", ".join(quoted[:-1]) + " or " + quoted[-1] if len(quoted) > 1 else quoted[0]
+
+
+def _unknown_field(rules: Rules, name: Any) -> Error:
+    hint = difflib.get_close_matches(str(name), list(rules.fields), n=1)
+    message = "is not an input field"
+    if hint:
+        message += f"; did you mean '{hint[0]}'?"
+    return {"field": str(name), "message": message}
+
+
+def validate(rules: Rules, raw: Any) -> tuple[dict[str, Any] | None, list[Error]]:
+    """Check an input object; return (inputs with defaults filled in, errors).
+
+    On any error the inputs are None and the list holds one entry per problem.
+    """
+    if not isinstance(raw, Mapping):
+        return None, [{"field": _ROOT, "message": f"must be a JSON object, not {_json_kind(raw)}"}]
+    errors: list[Error] = []
+    fields = rules.fields
+    for name in raw:
+        if name not in fields:
+            errors.append(_unknown_field(rules, name))
+    inputs: dict[str, Any] = {}
+    for name, field in fields.items():
+        if name in raw:
+            value, problem = check_value(field, raw[name])
+            if problem:
+                errors.append({"field": name, "message": problem})
+            inputs[name] = value
+        else:
+            inputs[name] = field.default
+    return (None, errors) if errors else (inputs, [])
+
+
+def parse_text(field: Field, text: str) -> tuple[Any, str | None]:
+    """Turn text from a URL or a command-line flag into a JSON-like value."""
+    kind = field.type
+    if kind == "bool":
+        lowered = text.strip().lower()
+        if lowered in ("true", "false"):
+            return lowered == "true", None
+        return None, f"must be true or false, not {text!r}"
+    if kind == "choice":
+        return text, None
+    stripped = text.strip()
+    if stripped == "":
+        if field.nullable:
+            return None, None
+        return None, f"is empty; give {_expected(field)}"
+    if kind == "integer" and _INTEGER_TEXT.fullmatch(stripped):
+        return int(stripped), None
+    if _NUMBER_TEXT.fullmatch(stripped):
+        return float(stripped), None
+    return None, f"{text!r} is not {_expected(field)}"
+
+
+def parse_pairs(rules: Rules, pairs: list[tuple[str, str]]) -> tuple[dict[str, Any], list[Error]]:
+    """Turn (field, text) pairs into a raw input object, reporting text errors."""
+    raw: dict[str, Any] = {}
+    errors: list[Error] = []
+    seen: set[str] = set()
+    for name, text in pairs:
+        if name in seen:
+            errors.append({"field": name, "message": "is given more than once"})
+            continue
+        seen.add(name)
+        field = rules.fields.get(name)
+        if field is None:
+            errors.append(_unknown_field(rules, name))
+            continue
+        value, problem = parse_text(field, text)
+        if problem:
+            errors.append({"field": name, "message": problem})
+        else:
+            raw[name] = value
+    return raw, errors
+
+
+def parse_query(rules: Rules, query: str) -> tuple[dict[str, Any] | None, list[Error], dict[str, str]]:
+    """Parse a URL query string into (inputs, errors, page parameters).
+
+    The same field names as the JSON input; booleans are ``true``/``false``;
+    an empty latency means no budget. ``v`` (the rule version the link was made
+    with) and ``embed`` belong to the page and are returned separately.
+    """
+    pairs = parse_qsl(query.removeprefix("?"), keep_blank_values=True)
+    page = {name: text for name, text in pairs if name in PAGE_PARAMS}
+    raw, errors = parse_pairs(rules, [(n, t) for n, t in pairs if n not in PAGE_PARAMS])
+    inputs, more = validate(rules, raw)
+    errors.extend(more)
+    if errors:
+        return None, errors, page
+    return inputs, [], page
+
+
+def plain_number(value: float | int) -> str:
+    """A number as the query string and the CLI write it (no exponent, no .0)."""
+    if isinstance(value, int):
+        return str(value)
+    if value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return repr(value)
+
+
+def to_query(rules: Rules, inputs: Mapping[str, Any]) -> str:
+    """The canonical query string: the fields that differ from their defaults,
+    in rule-file order, then the rule version."""
+    pairs: list[tuple[str, str]] = []
+    for name, field in rules.fields.items():
+        value = inputs[name]
+        if value == field.default:
+            continue
+        if value is None:
+            text = ""
+        elif isinstance(value, bool):
+            text = "true" if value else "false"
+        elif isinstance(value, (int, float)):
+            text = plain_number(value)
+        else:
+            text = str(value)
+        pairs.append((name, text))
+    pairs.append((VERSION_PARAM, rules.version))
+    return urlencode(pairs)
+
+
+def parse_json(text: str) -> tuple[Any, list[Error]]:
+    """Parse JSON input text; return (value, errors).
+
+    A key given twice is an error: json.loads would keep the last copy silently.
+    """
+    repeated: list[str] = []
+
+    def keep_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        obj: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in obj:
+                repeated.append(key)
+            obj[key] = value
+        return obj
+
+    try:
+        raw = json.loads(text, object_pairs_hook=keep_pairs)
+    except (ValueError, RecursionError) as error:
+        return None, [{"field": _ROOT, "message": f"is not valid JSON: {error}"}]
+    if repeated:
+        return None, [{"field": key, "message": "is given more than once"} for key in repeated]
+    return raw, []
