@@ -9,7 +9,8 @@ plain functions, with no I/O.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Final, Mapping
+from dataclasses import field as dataclass_field
+from typing import Any, Callable, Final, Mapping, NamedTuple
 
 # Operators and the keys each one takes (besides "op").
 OPERATOR_KEYS: Final[Mapping[str, frozenset[str]]] = {
@@ -45,10 +46,17 @@ class Condition:
     of: tuple["Condition", ...] = ()
     option: str | None = None
     than: str | None = None
+    check: Callable[["Context"], bool] = dataclass_field(default=None, init=False, repr=False, compare=False)
+    # calculator.flips keeps the input-independent answers here, per target.
+    memo: dict = dataclass_field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.op not in OPERATOR_KEYS:
+            raise ValueError(f"unknown operator {self.op!r}")
+        object.__setattr__(self, "check", _compile(self))
 
 
-@dataclass(frozen=True, slots=True)
-class Context:
+class Context(NamedTuple):
     """What a condition can look at.
 
     ``costs`` is the cost report (calculator.costs.CostReport), whose
@@ -63,38 +71,52 @@ class Context:
     cheapest: str | None = None
 
 
-def _number_below(value: Any, bound: float) -> bool:
-    return value is not None and value < bound
+def _compile(c: Condition) -> Callable[[Context], bool]:
+    """A closure that answers the condition: built once when the rules load,
+    because the engine asks dozens of conditions per evaluation."""
+    op, name = c.op, c.field
+    if op == "true":
+        return lambda ctx: ctx.inputs[name] is True
+    if op == "false":
+        return lambda ctx: ctx.inputs[name] is False
+    if op == "below":
+        bound = c.value
+        return lambda ctx: (v := ctx.inputs[name]) is not None and v < bound
+    if op == "at_least":
+        bound = c.value
+        return lambda ctx: (v := ctx.inputs[name]) is not None and v >= bound
+    if op == "between":
+        low, high = c.low, c.high
+        return lambda ctx: (v := ctx.inputs[name]) is not None and low <= v <= high
+    if op == "in":
+        values = c.values
+        return lambda ctx: ctx.inputs[name] in values
+    if op in ("all", "any"):
+        parts = tuple(part.check for part in c.of)
+        wanted = op == "any"  # the answer that settles it early
 
+        def combined(ctx: Context) -> bool:
+            for part in parts:
+                if part(ctx) is wanted:
+                    return wanted
+            return not wanted
 
-def _number_at_least(value: Any, bound: float) -> bool:
-    return value is not None and value >= bound
-
-
-def _between(c: Condition, ctx: Context) -> bool:
-    value = ctx.inputs[c.field]
-    return value is not None and c.low <= value <= c.high
-
-
-_EVALUATORS: Final[Mapping[str, Callable[[Condition, Context], bool]]] = {
-    "true": lambda c, ctx: ctx.inputs[c.field] is True,
-    "false": lambda c, ctx: ctx.inputs[c.field] is False,
-    "below": lambda c, ctx: _number_below(ctx.inputs[c.field], c.value),
-    "at_least": lambda c, ctx: _number_at_least(ctx.inputs[c.field], c.value),
-    "between": _between,
-    "in": lambda c, ctx: ctx.inputs[c.field] in c.values,
-    "all": lambda c, ctx: all(holds(part, ctx) for part in c.of),
-    "any": lambda c, ctx: any(holds(part, ctx) for part in c.of),
-    "cheaper": lambda c, ctx: ctx.costs.cheaper(c.option, c.than),
-    "leaf": lambda c, ctx: ctx.leaf in c.values,
-    "cheapest": lambda c, ctx: ctx.cheapest in c.values,
-    "cheapest_not_recommended": lambda c, ctx: ctx.cheapest != ctx.leaf_option,
-}
+        return combined
+    if op == "cheaper":
+        option, than = c.option, c.than
+        return lambda ctx: ctx.costs.cheaper(option, than)
+    if op == "leaf":
+        return lambda ctx: ctx.leaf in c.values
+    if op == "cheapest":
+        return lambda ctx: ctx.cheapest in c.values
+    if op == "cheapest_not_recommended":
+        return lambda ctx: ctx.cheapest != ctx.leaf_option
+    raise ValueError(f"unknown operator {op!r}")
 
 
 def holds(condition: Condition, ctx: Context) -> bool:
     """Whether ``condition`` is true for the inputs and results in ``ctx``."""
-    return _EVALUATORS[condition.op](condition, ctx)
+    return condition.check(ctx)
 
 
 def fields_of(condition: Condition) -> tuple[str, ...]:

@@ -10,14 +10,17 @@ volume at which B is not dearer than A" is well defined.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import Any, Final, Mapping
+from typing import Any, Mapping, NamedTuple
 
 from .models import BREAK_EVEN_PAIRS, OPTION_IDS, Rules
 
 
-@dataclass(frozen=True, slots=True)
-class CostLine:
+# CostLine, CostReport (and conditions.Context) are NamedTuples, not frozen
+# dataclasses: they are built several times per evaluation, and a frozen
+# dataclass's __init__ costs several times a tuple's.
+
+
+class CostLine(NamedTuple):
     """One option's cost: paid once, per request, and per month."""
 
     one_off: float
@@ -36,19 +39,18 @@ def training_runs(horizon: int, retrain_every: int) -> int:
     return 1 + (horizon - 1) // retrain_every
 
 
-def cost_lines(inputs: Mapping[str, Any], **overrides: float) -> dict[str, CostLine]:
-    """The three options' cost lines; ``overrides`` replace input figures (for bands)."""
-    get = lambda name: overrides.get(name, inputs[name])  # noqa: E731
+def cost_lines(inputs: Mapping[str, Any]) -> dict[str, CostLine]:
+    """The three options' cost lines, as the spec's cost model defines them."""
     runs = training_runs(inputs["horizon_months"], inputs["retrain_every_months"])
     return {
-        "api": CostLine(0.0, get("api_cost_per_request"), 0.0),
+        "api": CostLine(0.0, inputs["api_cost_per_request"], 0.0),
         "fine_tune": CostLine(
-            runs * get("fine_tune_run_cost"),
+            runs * inputs["fine_tune_run_cost"],
             inputs["fine_tune_cost_per_request"],
             inputs["evaluation_monthly"],
         ),
         "custom": CostLine(
-            get("custom_build_cost"),
+            inputs["custom_build_cost"],
             inputs["custom_cost_per_request"],
             inputs["custom_maintenance_monthly"],
         ),
@@ -60,24 +62,33 @@ def first_volume(challenger: CostLine, incumbent: CostLine, horizon: int, max_vo
     more than ``incumbent`` over the horizon (strictly less with ``strict``),
     or None if no such volume exists in that range.
 
-    The answer is exact for the rounded totals: at the returned V the
-    comparison holds and at V - 1 it does not.
+    The answer agrees with the rounded totals that are reported: at the
+    returned V the comparison holds and at V - 1 it does not.
     """
 
+    a0, a1, a2 = challenger.one_off, challenger.per_request, challenger.fixed_monthly
+    b0, b1, b2 = incumbent.one_off, incumbent.per_request, incumbent.fixed_monthly
+
     def ok(volume: int) -> bool:
-        a, b = challenger.total(volume, horizon), incumbent.total(volume, horizon)
+        # CostLine.total, inlined: this runs a dozen times per evaluation.
+        a = round(a0 + horizon * (volume * a1 + a2), 2)
+        b = round(b0 + horizon * (volume * b1 + b2), 2)
         return a < b if strict else a <= b
 
+    guess = max_volume
+    if a1 < b1:
+        # Where the straight lines cross, then a check on the rounded totals.
+        crossing = (a0 - b0 + horizon * (a2 - b2)) / (horizon * (b1 - a1))
+        if 0 < crossing <= max_volume:  # also keeps math.ceil away from inf
+            guess = math.ceil(crossing)
+            if ok(guess) and not ok(guess - 1):
+                return guess
     if ok(0):
         return 0
-    if challenger.per_request >= incumbent.per_request or not ok(max_volume):
-        # The challenger's line never falls towards the incumbent's.
+    if not ok(max_volume):
         return None
-    # Where the straight lines cross, then a check on the rounded totals.
-    gap = challenger.one_off - incumbent.one_off + horizon * (challenger.fixed_monthly - incumbent.fixed_monthly)
-    guess = min(max(math.ceil(gap / (horizon * (incumbent.per_request - challenger.per_request))), 1), max_volume)
-    if ok(guess) and not ok(guess - 1):
-        return guess
+    # Only float rounding of totals near 10^16 and beyond gets here; the
+    # answer must still agree with the totals reported.
     # Rounding moved the crossing: bisect, keeping ok(high) and not ok(low).
     low, high = 0, max_volume
     if ok(guess):
@@ -93,8 +104,7 @@ def first_volume(challenger: CostLine, incumbent: CostLine, horizon: int, max_vo
     return high
 
 
-@dataclass(frozen=True, slots=True)
-class CostReport:
+class CostReport(NamedTuple):
     lines: dict[str, CostLine]
     totals: dict[str, float]
     cheapest: str
@@ -115,30 +125,31 @@ def cost_report(inputs: Mapping[str, Any]) -> CostReport:
     return CostReport(lines, totals, cheapest, volume, horizon)
 
 
-def bands(rules: Rules, inputs: Mapping[str, Any]) -> dict[str, dict[str, float | None]]:
+def bands(rules: Rules, report: CostReport, runs: int) -> dict[str, dict[str, float | None]]:
     """Each option's total with the article's figures put in place of the inputs'.
 
-    Fields with an article range (API per request, fine-tune run) give a low
-    and a high total; the custom build's "$50,000+" gives a low total only.
+    The API's per-request price and the fine-tune's run cost have an article
+    range, giving a low and a high total; the custom build's "$50,000+" gives
+    a low total only.
     """
-    volume, horizon = inputs["monthly_requests"], inputs["horizon_months"]
-    result: dict[str, dict[str, float | None]] = {}
-    for option, field_id in _BAND_FIELDS.items():
-        field = rules.fields[field_id]
-        low = cost_lines(inputs, **{field_id: field.article_low})[option].total(volume, horizon)
-        high = None
-        if field.article_high is not None:
-            high = cost_lines(inputs, **{field_id: field.article_high})[option].total(volume, horizon)
-        result[option] = {"low": low, "high": high}
-    return result
-
-
-# Which input the article gives a range for, per option.
-_BAND_FIELDS: Final = {
-    "api": "api_cost_per_request",
-    "fine_tune": "fine_tune_run_cost",
-    "custom": "custom_build_cost",
-}
+    volume, horizon, lines = report.volume, report.horizon, report.lines
+    fields = rules.fields
+    api, tune, custom = lines["api"], lines["fine_tune"], lines["custom"]
+    price, run, build = fields["api_cost_per_request"], fields["fine_tune_run_cost"], fields["custom_build_cost"]
+    # CostLine.total's formula, written out: this is on every evaluation's path.
+    tune_monthly = horizon * (volume * tune.per_request + tune.fixed_monthly)
+    custom_monthly = horizon * (volume * custom.per_request + custom.fixed_monthly)
+    return {
+        "api": {
+            "low": round(0.0 + horizon * (volume * price.article_low + 0.0), 2),
+            "high": round(0.0 + horizon * (volume * price.article_high + 0.0), 2),
+        },
+        "fine_tune": {
+            "low": round(runs * run.article_low + tune_monthly, 2),
+            "high": round(runs * run.article_high + tune_monthly, 2),
+        },
+        "custom": {"low": round(build.article_low + custom_monthly, 2), "high": None},
+    }
 
 
 def break_evens(report: CostReport, max_volume: int) -> dict[str, int | None]:

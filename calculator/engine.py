@@ -8,10 +8,9 @@ line, the build, the browser worker). :func:`evaluate_json` and
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from typing import Any, Mapping
 
-from .conditions import Context, holds
+from .conditions import Context
 from .costs import CostReport, bands, break_evens, cost_report, training_runs
 from .flips import flips
 from .formatting import count, money
@@ -33,7 +32,7 @@ def walk(rules: Rules, ctx: Context, start: Target | None = None) -> tuple[str, 
     questions = rules.questions
     while not target.is_leaf:
         question = questions[target.id]
-        yes = holds(question.test, ctx)
+        yes = question.test.check(ctx)
         path.append({"node": question.id, "answer": "yes" if yes else "no"})
         target = question.yes if yes else question.no
     return target.id, path
@@ -76,14 +75,14 @@ class _Placeholders(dict):
 
     def __missing__(self, name: str) -> str:
         rules, costs = self.rules, self.costs
-        computed = {
-            "cheapest_title": lambda: rules.options[costs.cheapest].title,
-            "cheapest_total": lambda: money(costs.totals[costs.cheapest]),
-            "recommended_title": lambda: rules.options[self.option].title,
-            "recommended_total": lambda: money(costs.totals[self.option]),
-        }
-        if name in computed:
-            value = computed[name]()
+        if name == "cheapest_title":
+            value = rules.options[costs.cheapest].title
+        elif name == "cheapest_total":
+            value = money(costs.totals[costs.cheapest])
+        elif name == "recommended_title":
+            value = rules.options[self.option].title
+        elif name == "recommended_total":
+            value = money(costs.totals[self.option])
         else:
             field = rules.fields[name]
             raw = self.inputs[name]
@@ -105,13 +104,14 @@ def evaluate_valid(rules: Rules, inputs: Mapping[str, Any]) -> Result:
     ctx = Context(inputs=inputs, costs=costs)
     leaf_id, path = walk(rules, ctx)
     leaf = rules.leaves[leaf_id]
-    done = replace(ctx, leaf=leaf_id, leaf_option=leaf.option, cheapest=costs.cheapest)
+    done = Context(inputs, costs, leaf_id, leaf.option, costs.cheapest)
     values = _Placeholders(rules, inputs, costs, leaf.option)
     considerations = [
-        {"id": c.id, "text": c.text.format_map(values)} for c in rules.considerations if holds(c.when, done)
+        {"id": c.id, "text": c.text.format_map(values)} for c in rules.considerations if c.when.check(done)
     ]
-    band = bands(rules, inputs)
     volume, horizon = costs.volume, costs.horizon
+    runs = training_runs(horizon, inputs["retrain_every_months"])
+    band = bands(rules, costs, runs)
     options = {}
     for option, line in costs.lines.items():
         entry: Result = {
@@ -121,7 +121,7 @@ def evaluate_valid(rules: Rules, inputs: Mapping[str, Any]) -> Result:
             "band": band[option],
         }
         options[option] = entry
-    options["fine_tune"]["training_runs"] = training_runs(horizon, inputs["retrain_every_months"])
+    options["fine_tune"]["training_runs"] = runs
     return {
         "version": rules.version,
         "inputs": dict(inputs),

@@ -134,9 +134,20 @@ _FLIPPERS: Final[Mapping[str, Callable[[Rules, Condition, Context, bool], Altern
 }
 
 
+# Operators whose ways to flip depend only on the condition and the answer
+# wanted, not on the other inputs: worked out once per condition.
+_STATIC: Final = frozenset({"true", "false", "below", "at_least", "between", "in"})
+
+
 def flips(rules: Rules, condition: Condition, ctx: Context) -> Alternatives:
     """Ways to make ``condition`` come out the other way for these inputs.
 
     An empty list means no change of inputs can flip it.
     """
-    return _FLIPPERS[condition.op](rules, condition, ctx, not holds(condition, ctx))
+    target = not condition.check(ctx)
+    if condition.op not in _STATIC:
+        return _FLIPPERS[condition.op](rules, condition, ctx, target)
+    ways = condition.memo.get(target)
+    if ways is None:
+        ways = condition.memo[target] = _FLIPPERS[condition.op](rules, condition, ctx, target)
+    return [[dict(requirement) for requirement in way] for way in ways]  # callers own their copy

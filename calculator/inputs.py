@@ -12,7 +12,7 @@ import json
 import math
 import re
 from typing import Any, Final, Mapping
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl
 
 from .models import Field, Rules
 
@@ -27,6 +27,7 @@ PAGE_PARAMS: Final = frozenset({VERSION_PARAM, "embed"})
 _NUMBER_TEXT: Final = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _INTEGER_TEXT: Final = re.compile(r"[+-]?\d+")
 _ROOT: Final = "input"
+IDENTIFIER: Final = re.compile(r"[a-z][a-z0-9_]*")
 
 
 def _json_kind(value: Any) -> str:
@@ -226,7 +227,10 @@ def to_query(rules: Rules, inputs: Mapping[str, Any]) -> str:
             text = str(value)
         pairs.append((name, text))
     pairs.append((VERSION_PARAM, rules.version))
-    return urlencode(pairs)
+    # Names, choices and numbers are [A-Za-z0-9._+-] (the rule loader checks
+    # the choices); only "+" needs quoting. urlencode quoted every character
+    # and took a quarter of the engine's time.
+    return "&".join(f"{name}={text.replace('+', '%2B')}" for name, text in pairs)
 
 
 def parse_json(text: str) -> tuple[Any, list[Error]]:

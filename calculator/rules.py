@@ -217,7 +217,7 @@ class _Loader:
     # -- sections ------------------------------------------------------------
 
     def fields(self) -> dict[str, Field]:
-        from .inputs import check_value  # inputs imports models only; no cycle at runtime
+        from .inputs import IDENTIFIER, check_value  # inputs imports models only; no cycle
 
         groups = self.groups
         result: dict[str, Field] = {}
@@ -261,6 +261,9 @@ class _Loader:
                 raise t.fail("group", f"is {field.group!r}, not one of the [groups]: {', '.join(groups)}")
             if field.source not in ("article", "assumption"):
                 raise t.fail("source", "must be 'article' or 'assumption'")
+            bad = [c for c in field.choices if not IDENTIFIER.fullmatch(c)]
+            if bad:
+                raise t.fail("choices", f"has {bad[0]!r}; choices are lower-case ids (a-z, 0-9, _)")
             if len(field.choices) != len(field.choice_labels):
                 raise t.fail("choice_labels", "must give one label per choice")
             if field.min is not None and field.max is not None and field.min > field.max:

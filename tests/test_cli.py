@@ -1,0 +1,117 @@
+"""The command line, through a real subprocess as scripts use it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from calculator import evaluate
+from calculator.engine import dumps
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*args: str, stdin: str | None = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "calculator", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+
+
+def test_evaluate_reads_stdin_and_prints_the_result():
+    inputs = {"privacy_required": True, "labeled_examples": 20_000}
+    done = run("evaluate", stdin=json.dumps(inputs))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == dumps(evaluate(inputs)) + "\n"
+
+
+def test_evaluate_reads_a_file(tmp_path):
+    path = tmp_path / "in.json"
+    path.write_text('{"generic_task": true}')
+    done = run("evaluate", "--input", str(path), stdin=None)
+    assert done.returncode == 0
+    assert json.loads(done.stdout)["recommendation"]["id"] == "api"
+
+
+def test_empty_stdin_means_defaults():
+    done = run("evaluate", stdin="")
+    assert json.loads(done.stdout) == evaluate({})
+
+
+def test_flags_override_json():
+    done = run("evaluate", "--latency-budget-ms", "40", stdin='{"latency_budget_ms": 400}')
+    assert json.loads(done.stdout)["recommendation"]["id"] == "small_model"
+
+
+def test_empty_latency_flag_means_none():
+    done = run("evaluate", "--latency-budget-ms", "", stdin='{"latency_budget_ms": 40}')
+    assert json.loads(done.stdout)["inputs"]["latency_budget_ms"] is None
+
+
+def test_invalid_input_exits_2_with_every_error():
+    done = run("evaluate", stdin='{"monthly_requests": -1, "horizon_months": "soon", "extra": 1}')
+    assert done.returncode == 2
+    errors = json.loads(done.stdout)["errors"]
+    assert [e["field"] for e in errors] == ["extra", "monthly_requests", "horizon_months"]
+
+
+def test_bad_flag_text_is_named():
+    done = run("evaluate", "--monthly-requests", "lots")
+    assert done.returncode == 2
+    assert json.loads(done.stdout) == {"errors": [{"field": "monthly_requests", "message": "'lots' is not a whole number"}]}
+
+
+def test_unreadable_file_is_named(tmp_path):
+    done = run("evaluate", "--input", str(tmp_path / "missing.json"))
+    assert done.returncode == 2
+    assert json.loads(done.stdout)["errors"][0]["field"] == "--input"
+
+
+def test_not_json_exits_2():
+    done = run("evaluate", stdin="monthly_requests=5")
+    assert done.returncode == 2
+    assert json.loads(done.stdout)["errors"][0]["field"] == "input"
+
+
+def test_explain_prints_every_part():
+    done = run("explain", "--needs-specific-behavior", "true", "--prompting-reliable", "no", "--labeled-examples", "40000")
+    assert done.returncode == 0, done.stderr
+    for heading in (
+        "Recommendation: Fine-tune a base model (fine_tune)",
+        "How the tree got there:",
+        "What would change the answer:",
+        "Costs over 12 months at 50,000 requests a month:",
+        "Break-even volumes",
+        "Considerations:",
+    ):
+        assert heading in done.stdout
+    assert "Is prompting reliable enough?  no" in done.stdout
+    assert "$6,000 - $60,000" in done.stdout  # the API's band at the article's $0.01-0.10
+
+
+def test_explain_errors_go_to_stderr():
+    done = run("explain", "--horizon-months", "0")
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr == "error: horizon_months: must be at least 1\n"
+
+
+@pytest.mark.parametrize("args", [("--help",), ("evaluate", "--help"), ("explain", "--help")])
+def test_help(args):
+    done = run(*args)
+    assert done.returncode == 0
+    assert "usage: python -m calculator" in done.stdout
+
+
+def test_unknown_command_is_a_usage_error():
+    done = run("decide")
+    assert done.returncode == 2
+    assert "invalid choice" in done.stderr
