@@ -13,7 +13,7 @@ from typing import Any, Callable, Final, Mapping
 
 from .conditions import Condition, Context, holds
 from .costs import CostReport, first_volume
-from .formatting import quantity
+from .formatting import amount_for
 from .models import Field, Rules
 
 Requirement = dict[str, Any]
@@ -21,11 +21,7 @@ Alternatives = list[list[Requirement]]
 
 
 def _amount(value: float, field: Field) -> str:
-    """A threshold in words, with the unit unless the label already says it."""
-    unit = field.unit
-    if unit and unit.lower() in field.label.lower():
-        unit = None
-    return quantity(value, unit)
+    return amount_for(value, field.unit, field.label)
 
 
 def _requirement(field: Field, text: str, at: float | None = None) -> Requirement:

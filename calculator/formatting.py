@@ -40,3 +40,11 @@ def compact(value: float) -> str:
             scaled = value / size
             return f"{scaled:.1f}".removesuffix(".0") + suffix
     return count(round(value, 2))
+
+
+def amount_for(value: float, unit: str | None, label: str) -> str:
+    """A value with its unit, unless the label it stands beside already says it
+    ("Labeled examples: 10,000", but "Latency budget: 100 ms")."""
+    if unit and unit.lower() in label.lower():
+        unit = None
+    return quantity(value, unit)

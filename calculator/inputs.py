@@ -209,6 +209,27 @@ def plain_number(value: float | int) -> str:
     return repr(value)
 
 
+def value_text(value: Any) -> str:
+    """A valid input value as the URL, the CLI flags and the form write it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return plain_number(value)
+    return str(value)
+
+
+def form_texts(rules: Rules, query: str) -> dict[str, str]:
+    """What each form control shows for a query: the defaults, overridden by
+    the query's own text field by field (kept as typed, valid or not)."""
+    texts = {name: value_text(field.default) for name, field in rules.fields.items()}
+    for name, text in parse_qsl(query.removeprefix("?"), keep_blank_values=True):
+        if name in texts:
+            texts[name] = text
+    return texts
+
+
 def to_query(rules: Rules, inputs: Mapping[str, Any]) -> str:
     """The canonical query string: the fields that differ from their defaults,
     in rule-file order, then the rule version."""
@@ -217,15 +238,7 @@ def to_query(rules: Rules, inputs: Mapping[str, Any]) -> str:
         value = inputs[name]
         if value == field.default:
             continue
-        if value is None:
-            text = ""
-        elif isinstance(value, bool):
-            text = "true" if value else "false"
-        elif isinstance(value, (int, float)):
-            text = plain_number(value)
-        else:
-            text = str(value)
-        pairs.append((name, text))
+        pairs.append((name, value_text(value)))
     pairs.append((VERSION_PARAM, rules.version))
     # Names, choices and numbers are [A-Za-z0-9._+-] (the rule loader checks
     # the choices); only "+" needs quoting. urlencode quoted every character
