@@ -1,0 +1,134 @@
+"""The calculator page in Chromium: the Python engine live in Pyodide."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import parse_qs, urlsplit
+
+from playwright.sync_api import expect
+
+from calculator import evaluate
+from calculator.page import answer
+
+RESULT = "#calculator-result"
+
+
+def ready(page, leaf: str | None = None):
+    """Wait until the live engine has answered (for ``leaf`` if given)."""
+    selector = f'{RESULT}[data-status="ready"]' + (f'[data-recommendation="{leaf}"]' if leaf else "")
+    expect(page.locator(selector)).to_have_count(1, timeout=90_000)
+
+
+def test_url_scenario_gives_the_engines_leaf(visit):
+    inputs = {"needs_specific_behavior": True, "prompting_reliable": "no", "labeled_examples": 40000, "monthly_requests": 2000000}
+    expected = evaluate(inputs)["recommendation"]["id"]
+    page = visit.page
+    page.goto(visit.base + "calculator/?needs_specific_behavior=true&prompting_reliable=no&labeled_examples=40000&monthly_requests=2000000")
+    ready(page, expected)
+    # The engine filled the form from the address.
+    expect(page.locator("#f-needs_specific_behavior")).to_be_checked()
+    expect(page.locator("#f-prompting_reliable")).to_have_value("no")
+    expect(page.locator("#f-labeled_examples")).to_have_value("40000")
+    expect(page.locator("#calculator-status")).to_have_attribute("data-state", "ready")
+    assert visit.foreign_requests() == []
+    assert visit.errors == []
+
+
+def test_form_change_updates_result_url_and_path(visit):
+    page = visit.page
+    page.goto(visit.base + "calculator/")
+    ready(page, evaluate({})["recommendation"]["id"])
+    page.locator("#f-privacy_required").check()
+    ready(page, "self_hosted")
+    assert parse_qs(urlsplit(page.url).query)["privacy_required"] == ["true"]
+    diagram = page.locator("#bvb-live-diagram")
+    expect(diagram.locator('[data-node="privacy"][data-kind="question"].is-on-path')).to_have_count(1)
+    expect(diagram.locator('[data-node="self_hosted"][data-kind="leaf"].is-answer')).to_have_count(1)
+    expect(diagram.locator('[data-node="latency"].is-on-path')).to_have_count(0)
+    # Typing a number recomputes too, and the costs follow.
+    page.locator("#f-privacy_required").uncheck()
+    page.locator("#f-monthly_requests").fill("10000000")
+    ready(page)
+    expected = evaluate({"monthly_requests": 10_000_000})
+    custom_total = expected["costs"]["options"]["custom"]["total"]
+    expect(page.locator(f'{RESULT} tr[data-option="custom"]')).to_contain_text(f"${custom_total:,.0f}")
+    assert "monthly_requests=10000000" in page.url
+
+
+def test_bad_input_is_shown_at_its_field(visit):
+    page = visit.page
+    page.goto(visit.base + "calculator/")
+    ready(page)
+    page.locator("#f-monthly_requests").fill("lots")
+    expect(page.locator(f'{RESULT}[data-status="error"]')).to_have_count(1)
+    expect(page.locator("#e-monthly_requests")).to_have_text("'lots' is not a whole number")
+    expect(page.locator("#f-monthly_requests")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator(RESULT)).to_have_attribute("data-recommendation", "")
+    # A fix clears the error.
+    page.locator("#f-monthly_requests").fill("1000")
+    ready(page)
+    expect(page.locator("#e-monthly_requests")).to_be_hidden()
+
+
+def test_bad_url_is_shown_at_its_field_and_never_as_html(visit):
+    page = visit.page
+    page.goto(visit.base + "calculator/?horizon_months=0&prompting_reliable=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E")
+    expect(page.locator(f'{RESULT}[data-status="error"]')).to_have_count(1, timeout=90_000)
+    expect(page.locator("#e-horizon_months")).to_have_text("must be at least 1")
+    expect(page.locator("#e-prompting_reliable")).to_contain_text("<img src=x onerror=alert(1)>")
+    expect(page.locator(f"{RESULT} img")).to_have_count(0)
+    assert visit.errors == []
+
+
+def test_copy_as_markdown(visit):
+    visit.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page = visit.page
+    query = "generic_task=true&monthly_requests=200000"
+    page.goto(visit.base + "calculator/?" + query)
+    ready(page, "api")
+    page.locator("#bvb-copy-markdown").click()
+    expect(page.locator("#bvb-action-status")).to_have_text("Markdown copied.")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    expected = json.loads(answer(json.dumps({"query": query, "page_url": visit.base + "calculator/"})))["markdown"]
+    assert copied == expected
+    assert "### Build vs buy: Use an API" in copied
+
+
+def test_instant_navigation_away_and_back_keeps_working(visit):
+    page = visit.page
+    page.goto(visit.base + "calculator/")
+    ready(page)
+    page.evaluate("window.__sameDocument = true")
+    page.locator(".md-sidebar--primary .md-nav__link:visible", has_text="Rule of thumb").first.click()
+    expect(page.locator("h1")).to_contain_text("Rule of thumb")
+    page.locator(".md-sidebar--primary .md-nav__link:visible", has_text="Calculator").first.click()
+    expect(page.locator("#bvb-calculator")).to_be_visible()
+    assert page.evaluate("window.__sameDocument") is True, "instant navigation reloaded the page"
+    ready(page)
+    page.locator("#f-generic_task").check()
+    ready(page, "api")
+    page.locator("#f-latency_budget_ms").fill("50")
+    ready(page, "small_model")
+    assert visit.foreign_requests() == []
+
+
+def test_pyodide_blocked_keeps_the_prerendered_answer(visit):
+    visit.context.route("**/pyodide.asm.wasm", lambda route: route.abort())
+    page = visit.page
+    page.goto(visit.base + "calculator/")
+    expect(page.locator(f'{RESULT}[data-status="error"]')).to_have_count(1, timeout=90_000)
+    expect(page.locator("#calculator-status")).to_contain_text("could not load")
+    expect(page.locator("#calculator-status")).to_contain_text("default inputs")
+    title = evaluate({})["recommendation"]["title"]
+    expect(page.locator(f"{RESULT} .bvb-recommendation h2")).to_have_text(title)
+    expect(page.locator("#bvb-live-diagram svg")).to_be_visible()
+    expect(page.locator("#bvb-copy-markdown")).to_be_disabled()
+
+
+def test_embed_mode_shows_only_the_calculator(visit):
+    page = visit.page
+    page.goto(visit.base + "calculator/?embed=1&generic_task=true")
+    ready(page, "api")
+    expect(page.locator(".md-header")).to_be_hidden()
+    expect(page.locator("#bvb-form")).to_be_visible()
+    assert "embed=1" in page.url

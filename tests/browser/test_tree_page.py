@@ -1,0 +1,54 @@
+"""The decision-tree page in Chromium: diagram, links, search, no other host."""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+
+def test_tree_page_shows_the_diagram_and_links_to_sections(visit, rules):
+    page = visit.page
+    page.goto(visit.base + "decision-tree/")
+    svg = page.locator("figure.bvb-diagram svg")
+    expect(svg).to_be_visible()
+    box = svg.bounding_box()
+    assert box["width"] > 300 and box["height"] > 300
+    for ident in rules.questions:
+        expect(page.locator(f'figure.bvb-diagram [data-node="{ident}"][data-kind="question"]')).to_have_count(1)
+    for ident in rules.leaves:
+        expect(page.locator(f'figure.bvb-diagram [data-node="{ident}"][data-kind="leaf"]')).to_have_count(1)
+
+    # A click on a node far down the page brings its section into view.
+    section = page.locator("#rag_prompting")
+    expect(section).not_to_be_in_viewport()
+    page.locator('figure.bvb-diagram [data-node="rag_prompting"][data-kind="leaf"]').click()
+    expect(section).to_be_in_viewport()
+    assert page.url.endswith("#rag_prompting")
+    assert visit.foreign_requests() == []
+    assert visit.errors == []
+
+
+def test_search_finds_fine_tune_offline(visit):
+    page = visit.page
+    page.goto(visit.base)
+    page.keyboard.press("/")  # Material's shortcut opens search
+    field = page.locator("input.md-search__input")
+    expect(field).to_be_focused()
+    field.fill("fine-tune")
+    results = page.locator(".md-search-result__item")
+    expect(results.first).to_be_visible()
+    assert "fine" in results.first.inner_text().lower()
+    assert visit.foreign_requests() == []
+
+
+def test_every_page_loads_without_other_hosts_in_both_palettes(visit):
+    page = visit.page
+    for path in ("", "options/", "decision-tree/", "costs/", "rule-of-thumb/", "embedding/", "about/"):
+        page.goto(visit.base + path)
+        expect(page.locator("h1").first).to_be_visible()
+    # The palette toggle switches to dark and the diagram follows it.
+    page.goto(visit.base + "decision-tree/")
+    scheme = page.locator("body").get_attribute("data-md-color-scheme")
+    page.locator("form[data-md-component=palette] label:visible").first.click()
+    expect(page.locator("body")).not_to_have_attribute("data-md-color-scheme", scheme)
+    assert visit.foreign_requests() == []
+    assert visit.errors == []
