@@ -528,8 +528,14 @@ def render_svg(
     link_prefix: str = DEFAULT_LINK_PREFIX,
     standalone: bool = False,
     id_prefix: str = DEFAULT_ID_PREFIX,
+    path: Sequence[Mapping[str, str]] = (),
+    answer: str | None = None,
 ) -> str:
     """The diagram as SVG text: byte-stable, without blank lines.
+
+    ``path`` (the engine's ``[{"node", "answer"}, ...]``) and ``answer`` (the
+    leaf reached) mark a path through the tree with the classes the page's
+    script toggles later (``is-on-path``, ``is-answer``, ``has-path``).
 
     Each node is an ``<a href="{link_prefix}{id}" data-node data-kind>``; each
     edge a ``<g data-from data-answer data-to data-to-kind>``. Ids inside start
@@ -550,6 +556,9 @@ def render_svg(
         font_size=FONT_SIZE,
         label_font_size=LABEL_FONT_SIZE,
         colours=STANDALONE_COLOURS if standalone else INLINE_COLOURS,
+        path_questions={step["node"] for step in path},
+        path_edges={(step["node"], step["answer"]) for step in path},
+        answer=answer,
     )
 
 

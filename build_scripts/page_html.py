@@ -96,7 +96,13 @@ def calculator_block(rules: Rules) -> str:
         version=rules.version,
         presets=presets,
         groups=groups,
-        diagram=render_svg(rules, link_prefix="../decision-tree/#", id_prefix="bvb-calc-tree"),
+        diagram=render_svg(
+            rules,
+            link_prefix="../decision-tree/#",
+            id_prefix="bvb-calc-tree",
+            path=response["path"],
+            answer=response["recommendation"],
+        ),
         recommendation=response["recommendation"],
         result_html=response["html"],
     )

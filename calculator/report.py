@@ -117,7 +117,7 @@ def _costs(rules: Rules, result: Mapping[str, Any]) -> str:
     runs = costs["options"]["fine_tune"]["training_runs"]
     return (
         f'<section><h3>Costs over {costs["horizon_months"]} months at {count(costs["monthly_requests"])} requests a month</h3>'
-        '<div class="bvb-table-wrap"><table class="bvb-costs"><thead><tr><th scope="col">Option</th><th scope="col">One-off</th>'
+        '<div class="bvb-table-wrap bvb-costs"><table><thead><tr><th scope="col">Option</th><th scope="col">One-off</th>'
         '<th scope="col">Monthly</th><th scope="col">Total</th><th scope="col">With the article\'s figures</th></tr></thead>'
         f'<tbody>{"".join(rows)}</tbody></table></div>'
         f'<p class="bvb-note">Fine-tuning counts {runs} training run{"s" if runs != 1 else ""} over the horizon. '
@@ -133,10 +133,10 @@ def article_ranges(rules: Rules) -> str:
         if field.article_low is None:
             continue
         if field.article_high is None:
-            parts.append(f"{field.label.lower()} from {money(field.article_low)}")
+            parts.append(f"{field.label} from {money(field.article_low)}")
         else:
-            parts.append(f"{field.label.lower()} {money(field.article_low)}–{money(field.article_high)}")
-    return ", ".join(parts)
+            parts.append(f"{field.label} {money(field.article_low)}–{money(field.article_high).removeprefix('$')}")
+    return "; ".join(parts)
 
 
 # -- the chart ----------------------------------------------------------------
@@ -261,16 +261,19 @@ def _chart_section(rules: Rules, result: Mapping[str, Any]) -> str:
         f"</svg> {_e(rules.options[o].title)}</li>"
         for o in OPTION_IDS
     )
-    items = "".join(
-        f"<dt>{_e(rules.options[k.split('_vs_')[0]].title)} vs {_e(rules.options[k.split('_vs_')[1]].title)}</dt>"
-        f'<dd data-break-even="{k}">{_volume(v)}</dd>'
+    rows = "".join(
+        f"<tr><th scope=\"row\">{_e(rules.options[k.split('_vs_')[0]].title)} vs "
+        f"{_e(rules.options[k.split('_vs_')[1]].title)}</th>"
+        f'<td data-break-even="{k}">{_volume(v)}</td></tr>'
         for k, v in result["break_even"].items()
     )
     return (
         '<section><h3>Total cost against monthly volume</h3>'
         f'<figure class="bvb-chart-figure">{render_chart(rules, result)}'
         f'<figcaption><ul class="bvb-legend">{legend}</ul>{_e(chart_summary(rules, result))}</figcaption></figure>'
-        f'<h4>Break-even volumes</h4><dl class="bvb-break-evens">{items}</dl>'
+        '<h4>Break-even volumes</h4><p class="bvb-note">The first monthly volume at which the first option costs '
+        "no more than the second over the horizon.</p>"
+        f'<div class="bvb-table-wrap bvb-break-evens"><table><tbody>{rows}</tbody></table></div>'
         "</section>"
     )
 

@@ -168,6 +168,11 @@ def test_calculator_page_is_prerendered_with_the_default_answer(site):
     assert re.search(rf'id="calculator-result"[^>]*data-status="prerendered"[^>]*data-recommendation="{default}"', html)
     for field in evaluate({})["inputs"]:
         assert f'name="{field}"' in html
+    # The diagram beside it already marks the default path.
+    live = html[html.index('id="bvb-live-diagram"'):]
+    assert re.search(rf'class="[^"]*is-answer[^"]*"[^>]*data-node="{default}" data-kind="leaf"', live)
+    for step in evaluate({})["path"]:
+        assert re.search(rf'class="[^"]*is-on-path[^"]*"[^>]*data-node="{step["node"]}" data-kind="question"', live)
 
 
 def test_two_builds_give_the_same_pages(site, tmp_path):
