@@ -94,6 +94,8 @@ def calculator_block(rules: Rules) -> str:
         presets.append({"id": preset.id, "title": preset.title, "description": preset.description, "query": preset_response["query"]})
     return _env.get_template("calculator.html.j2").render(
         version=rules.version,
+        source_title=rules.source.title,
+        source_author=rules.source.author,
         presets=presets,
         groups=groups,
         diagram=render_svg(

@@ -74,7 +74,7 @@ def _path(rules: Rules, result: Mapping[str, Any]) -> str:
         )
     rec = result["recommendation"]
     items.append(f'<li class="bvb-path-leaf"><a href="{TREE_PAGE}#{_e(rec["id"])}">{_e(rec["title"])}</a></li>')
-    return f'<section><h3>How the tree got there</h3><ol class="bvb-path">{"".join(items)}</ol></section>'
+    return f'<section class="bvb-section-path"><h3>How the tree got there</h3><ol class="bvb-path">{"".join(items)}</ol></section>'
 
 
 def _changes(rules: Rules, result: Mapping[str, Any]) -> str:
@@ -83,14 +83,14 @@ def _changes(rules: Rules, result: Mapping[str, Any]) -> str:
         question = rules.questions[change["node"]]
         cls = "bvb-change" + (" is-same" if not change["changes_answer"] else "")
         items.append(f'<li class="{cls}"><strong>{_e(question.title)}:</strong> {_e(change["text"])}</li>')
-    return f'<section><h3>What would change the answer</h3><ul class="bvb-changes">{"".join(items)}</ul></section>'
+    return f'<section class="bvb-section-changes"><h3>What would change the answer</h3><ul class="bvb-changes">{"".join(items)}</ul></section>'
 
 
 def _considerations(result: Mapping[str, Any]) -> str:
     if not result["considerations"]:
         return ""
     items = "".join(f'<li data-consideration="{_e(c["id"])}">{_e(c["text"])}</li>' for c in result["considerations"])
-    return f'<section><h3>Also consider</h3><ul class="bvb-considerations">{items}</ul></section>'
+    return f'<section class="bvb-section-considerations"><h3>Also consider</h3><ul class="bvb-considerations">{items}</ul></section>'
 
 
 def _costs(rules: Rules, result: Mapping[str, Any]) -> str:
@@ -116,7 +116,7 @@ def _costs(rules: Rules, result: Mapping[str, Any]) -> str:
         )
     runs = costs["options"]["fine_tune"]["training_runs"]
     return (
-        f'<section><h3>Costs over {costs["horizon_months"]} months at {count(costs["monthly_requests"])} requests a month</h3>'
+        f'<section class="bvb-section-costs"><h3>Costs over {costs["horizon_months"]} months at {count(costs["monthly_requests"])} requests a month</h3>'
         '<div class="bvb-table-wrap bvb-costs"><table><thead><tr><th scope="col">Option</th><th scope="col">One-off</th>'
         '<th scope="col">Monthly</th><th scope="col">Total</th><th scope="col">With the article\'s figures</th></tr></thead>'
         f'<tbody>{"".join(rows)}</tbody></table></div>'
@@ -268,7 +268,7 @@ def _chart_section(rules: Rules, result: Mapping[str, Any]) -> str:
         for k, v in result["break_even"].items()
     )
     return (
-        '<section><h3>Total cost against monthly volume</h3>'
+        '<section class="bvb-section-chart"><h3>Total cost against monthly volume</h3>'
         f'<figure class="bvb-chart-figure">{render_chart(rules, result)}'
         f'<figcaption><ul class="bvb-legend">{legend}</ul>{_e(chart_summary(rules, result))}</figcaption></figure>'
         '<h4>Break-even volumes</h4><p class="bvb-note">The first monthly volume at which the first option costs '

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import expect
@@ -132,3 +134,29 @@ def test_embed_mode_shows_only_the_calculator(visit):
     expect(page.locator(".md-header")).to_be_hidden()
     expect(page.locator("#bvb-form")).to_be_visible()
     assert "embed=1" in page.url
+
+
+def test_print_gives_a_one_page_decision_record(visit):
+    page = visit.page
+    page.goto(visit.base + "calculator/?needs_specific_behavior=true&prompting_reliable=no&labeled_examples=40000")
+    ready(page, "fine_tune")
+    pdf = page.pdf(format="A4")
+    assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1
+    page.emulate_media(media="print")
+    expect(page.locator(".bvb-print-title")).to_be_visible()
+    expect(page.locator("#bvb-form")).to_be_visible()
+    expect(page.locator(".bvb-actions")).to_be_hidden()
+
+
+def test_download_diagram_highlights_the_path(visit):
+    page = visit.page
+    page.goto(visit.base + "calculator/?privacy_required=true")
+    ready(page, "self_hosted")
+    with page.expect_download() as caught:
+        page.locator("#bvb-download-diagram").click()
+    download = caught.value
+    assert download.suggested_filename == "decision-tree-self_hosted.svg"
+    svg = Path(download.path()).read_text(encoding="utf-8")
+    assert re.search(r'class="[^"]*is-answer[^"]*"[^>]*data-node="self_hosted"', svg)
+    assert re.search(r'class="[^"]*is-on-path[^"]*"[^>]*data-node="privacy"', svg)
+    assert not re.search(r'class="[^"]*is-on-path[^"]*"[^>]*data-node="latency"', svg)
