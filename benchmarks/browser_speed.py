@@ -236,7 +236,7 @@ class Recorder:
     def attach(self, context, *, keep_finished: bool = False) -> None:
         context.on("request", lambda r: self.urls.append(r.url))
         if keep_finished:
-            context.on("requestfinished", self.finished.append)
+            context.on("requestfinished", lambda r: self.finished.append(r))
 
     def foreign(self) -> list[str]:
         out = []

@@ -25,11 +25,10 @@ import json
 import os
 import shutil
 import sys
-import tempfile
 import tomllib
 from pathlib import Path
 
-from .wheel import ROOT, build_wheel
+from .wheel import ROOT, build_wheel, write_if_changed
 
 # What the page needs at run time. Everything else in the npm package
 # (pyodide.js, *.map, *.d.ts, the console pages, README, package.json) stays out.
@@ -114,21 +113,7 @@ def _copy_if_changed(source: Path, target: Path) -> bool:
 
 
 def _write_if_changed(path: Path, text: str) -> None:
-    data = text.encode("utf-8")
-    try:
-        if path.read_bytes() == data:
-            return
-    except FileNotFoundError:
-        pass
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(temp, 0o644)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    write_if_changed(path, text.encode("utf-8"))
 
 
 def _remove_others(directory: Path, keep: set[str]) -> list[str]:

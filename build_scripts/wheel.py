@@ -169,22 +169,27 @@ def build_wheel(out_dir: Path | str, *, root: Path = ROOT) -> Path:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     target = out / wheel_name(root)
-    data = wheel_bytes(root)
+    write_if_changed(target, wheel_bytes(root))
+    return target
+
+
+def write_if_changed(path: Path, data: bytes) -> None:
+    """Write ``data`` atomically, leaving the file (and its mtime) alone when
+    it already holds exactly these bytes, so live reload stays quiet."""
     try:
-        if target.read_bytes() == data:
-            return target
+        if path.read_bytes() == data:
+            return
     except FileNotFoundError:
         pass
-    fd, temp = tempfile.mkstemp(dir=out, prefix=".wheel-", suffix=".tmp")
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         os.chmod(temp, 0o644)
-        os.replace(temp, target)
+        os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
-    return target
 
 
 def main(argv: list[str] | None = None) -> int:

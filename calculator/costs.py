@@ -134,7 +134,7 @@ def bands(rules: Rules, report: CostReport, runs: int) -> dict[str, dict[str, fl
     """
     volume, horizon, lines = report.volume, report.horizon, report.lines
     fields = rules.fields
-    api, tune, custom = lines["api"], lines["fine_tune"], lines["custom"]
+    tune, custom = lines["fine_tune"], lines["custom"]
     price, run, build = fields["api_cost_per_request"], fields["fine_tune_run_cost"], fields["custom_build_cost"]
     # CostLine.total's formula, written out: this is on every evaluation's path.
     tune_monthly = horizon * (volume * tune.per_request + tune.fixed_monthly)
