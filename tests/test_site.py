@@ -181,3 +181,22 @@ def test_two_builds_give_the_same_pages(site, tmp_path):
     again = build_site(tmp_path / "again", site_url=site[0])
     for name in ("decision-tree/index.html", "calculator/index.html", "diagrams/decision-tree.svg", "costs/index.html"):
         assert (again / name).read_bytes() == (site[1] / name).read_bytes(), name
+
+
+def test_a_broken_rule_file_fails_the_build_with_the_loaders_message(tmp_path):
+    import shutil
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    for name in ("calculator", "build_scripts", "docs", "overrides"):
+        shutil.copytree(root / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(root / "mkdocs.yml", tmp_path / "mkdocs.yml")
+    rules = tmp_path / "calculator" / "rules.toml"
+    rules.write_text(rules.read_text().replace('yes = { leaf = "small_model" }', 'yes = { leaf = "smal_model" }'))
+    done = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(tmp_path / "out")],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode != 0
+    assert "calculator/rules.toml: questions[1] 'latency': 'yes' points to unknown leaf 'smal_model'" in done.stderr + done.stdout
