@@ -12,7 +12,7 @@ from typing import Any, Mapping
 
 from .conditions import Context
 from .costs import CostReport, bands, break_evens, cost_report, training_runs
-from .flips import flips
+from .flips import flips_with_text
 from .formatting import count, money
 from .inputs import VERSION_PARAM, parse_json, parse_query, to_query, validate
 from .models import Rules, Target
@@ -46,10 +46,9 @@ def _changes(rules: Rules, ctx: Context, leaf: str, path: list[dict[str, str]]) 
         question = rules.questions[step["node"]]
         other_answer = "no" if step["answer"] == "yes" else "yes"
         other_leaf, _ = walk(rules, ctx, question.yes if other_answer == "yes" else question.no)
-        ways = flips(rules, question.test, ctx)
+        ways, how = flips_with_text(rules, question.test, ctx)
         title = rules.leaves[other_leaf].title
         if ways:
-            how = " or ".join("; ".join(r["text"] for r in way) for way in ways)
             text = f"{how} → {title}" if other_leaf != leaf else f"{how} → still {title}"
         else:
             text = f"No change of inputs turns this answer to {other_answer}."

@@ -140,10 +140,22 @@ def flips(rules: Rules, condition: Condition, ctx: Context) -> Alternatives:
 
     An empty list means no change of inputs can flip it.
     """
+    return flips_with_text(rules, condition, ctx)[0]
+
+
+def flips_with_text(rules: Rules, condition: Condition, ctx: Context) -> tuple[Alternatives, str]:
+    """:func:`flips`, and the same in words: "A; B or C" (all of A and B, or C)."""
     target = not condition.check(ctx)
     if condition.op not in _STATIC:
-        return _FLIPPERS[condition.op](rules, condition, ctx, target)
-    ways = condition.memo.get(target)
-    if ways is None:
-        ways = condition.memo[target] = _FLIPPERS[condition.op](rules, condition, ctx, target)
-    return [[dict(requirement) for requirement in way] for way in ways]  # callers own their copy
+        ways = _FLIPPERS[condition.op](rules, condition, ctx, target)
+        return ways, _in_words(ways)
+    known = condition.memo.get(target)
+    if known is None:
+        ways = _FLIPPERS[condition.op](rules, condition, ctx, target)
+        known = condition.memo[target] = (ways, _in_words(ways))
+    ways, text = known
+    return [[dict(requirement) for requirement in way] for way in ways], text  # callers own their copy
+
+
+def _in_words(ways: Alternatives) -> str:
+    return " or ".join("; ".join(r["text"] for r in way) for way in ways)
