@@ -25,7 +25,6 @@ import json
 import os
 import shutil
 import sys
-import tomllib
 from pathlib import Path
 
 from .wheel import ROOT, build_wheel, write_if_changed
@@ -57,9 +56,10 @@ def pinned_pyodide_version(root: Path = ROOT) -> str:
 
 
 def rules_version(root: Path = ROOT) -> str:
-    """The ``version`` of calculator/rules.toml."""
-    path = root / "calculator" / "rules.toml"
-    return tomllib.loads(path.read_text(encoding="utf-8"))["version"]
+    """The ``version`` of calculator/rules.toml, read by the one loader."""
+    from calculator import load_rules
+
+    return load_rules((root / "calculator" / "rules.toml").read_text(encoding="utf-8")).version
 
 
 def sha256_file(path: Path) -> str:

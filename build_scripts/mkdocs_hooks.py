@@ -30,6 +30,7 @@ def on_config(config):
         _rules = default_rules()
     except RuleError as error:
         raise PluginError(f"calculator/{RULES_FILE}: {error}") from None
+    config["copyright"] = page_blocks.credit_line(_rules)
     return config
 
 

@@ -13,10 +13,9 @@ import re
 from typing import Callable, Final
 
 from calculator import evaluate
-from calculator.formatting import count, money
+from calculator.formatting import band, count, figure_range, money
 from calculator.inputs import format_bound, value_text
 from calculator.models import OPTION_IDS, Field, Rules
-from calculator.rules import fact_figure
 
 MARKER: Final = re.compile(r"^<!-- bvb:([a-z0-9-]+) -->$", re.MULTILINE)
 CALCULATOR_PAGE: Final = "calculator.md"
@@ -97,8 +96,8 @@ def tree_sections(rules: Rules) -> str:
     out: list[str] = ["## The questions", ""]
     for q in rules.questions.values():
         out += [f"### {q.title} {{#{q.id}}}", "", f"**{q.question}**", "", q.help, ""]
-        out.append("Examples from the article: " + ", ".join(q.examples) + ".")
-        out.append("")
+        if q.examples:
+            out += ["Examples from the article: " + ", ".join(f"*{e}*" for e in q.examples) + ".", ""]
         out.append(f"- **Yes:** {_target_link(rules, q.yes)}")
         out.append(f"- **No:** {_target_link(rules, q.no)}" + (f" {q.no_note}" if q.no_note else ""))
         out.append("")
@@ -125,7 +124,8 @@ def _leaf_body(rules: Rules, leaf_id: str, heading: str) -> list[str]:
         "",
         f"**Why:** {leaf.why}",
         "",
-        f"**Spends like:** [{option.title}](options.md#option-{option.id.replace('_', '-')}) ({option.stance}).",
+        f"**Spends like:** [{option.title}](options.md#option-{option.id.replace('_', '-')}) ({option.stance})."
+        + (f" {leaf.cost_note}" if leaf.cost_note else ""),
         "",
         "**Next steps:**",
         "",
@@ -161,10 +161,9 @@ def inputs_table(rules: Rules) -> str:
         "| --- | --- | --- | --- | --- |",
     ]
     for f in rules.fields.values():
-        source = "the article" if f.source == "article" else "assumption"
+        source = {"article": "the article", "assumption": "assumption", "answer": "your answer"}[f.source]
         if f.article_low is not None:
-            span = money(f.article_low) + (f"–{money(f.article_high).removeprefix('$')}" if f.article_high else "+")
-            source += f" ({span})"
+            source += f" ({figure_range(f.article_low, f.article_high, dollars=True)})"
         rows.append(f"| {f.label} | `{f.id}` | {_default_text(f)} | {_allowed_text(f)} | {source} |")
     return "\n".join(rows)
 
@@ -207,9 +206,9 @@ def worked_example(rules: Rules) -> str:
     ]
     for option in OPTION_IDS:
         o = costs["options"][option]
-        band = f"{money(o['band']['low'])}–{money(o['band']['high'])}" if o["band"]["high"] is not None else f"from {money(o['band']['low'])}"
         lines.append(
-            f"| {rules.options[option].title} | {money(o['one_off'])} | {money(o['monthly'])} | **{money(o['total'])}** | {band} |"
+            f"| {rules.options[option].title} | {money(o['one_off'])} | {money(o['monthly'])} | **{money(o['total'])}** "
+            f"| {band(o['band']['low'], o['band']['high'])} |"
         )
     lines += [
         "",
@@ -292,9 +291,29 @@ def rules_version(rules: Rules) -> str:
     return f"The rule data is at version **{rules.version}**."
 
 
-def figures_summary(rules: Rules) -> str:
-    """The article's figures in one line each, from the facts."""
-    return "\n".join(f"- **{fact_figure(f)}** {f.unit.removeprefix('$').strip()}: {f.label.lower()}." for f in rules.facts.values())
+def credit_line(rules: Rules) -> str:
+    """The footer's credit to the source article."""
+    return f'Framework and figures from "{rules.source.title}" by {rules.source.author}.'
+
+
+def cost_formulas(rules: Rules) -> str:
+    """The cost model's formulas, named with the options' and fields' own labels."""
+    f, o = rules.fields, rules.options
+
+    def name(field_id: str) -> str:
+        return f[field_id].label.lower() if not f[field_id].label.startswith("API") else f[field_id].label
+
+    return "\n".join(
+        [
+            "| Option | Paid once | Paid every month |",
+            "| --- | --- | --- |",
+            f"| {o['api'].title} | nothing | *V* × {name('api_cost_per_request')} |",
+            f"| {o['fine_tune'].title} | training runs × {name('fine_tune_run_cost')}, where runs = 1 + ⌊(*H* − 1) / "
+            f"{name('retrain_every_months')}⌋ | *V* × {name('fine_tune_cost_per_request')} + {name('evaluation_monthly')} |",
+            f"| {o['custom'].title} | {name('custom_build_cost')} | *V* × {name('custom_cost_per_request')} + "
+            f"{name('custom_maintenance_monthly')} |",
+        ]
+    )
 
 
 BLOCKS: Final[dict[str, Callable[[Rules], str]]] = {
@@ -304,7 +323,7 @@ BLOCKS: Final[dict[str, Callable[[Rules], str]]] = {
     "questions-list": questions_list,
     "tree-sections": tree_sections,
     "facts-list": facts_list,
-    "figures-summary": figures_summary,
+    "cost-formulas": cost_formulas,
     "inputs-table": inputs_table,
     "worked-example": worked_example,
     "rule-of-thumb": rule_of_thumb,

@@ -14,6 +14,7 @@ from typing import Any, Callable, Final
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from calculator.formatting import figure_range
 from calculator.inputs import value_text
 from calculator.models import Rules
 from calculator.page import answer
@@ -49,21 +50,18 @@ def diagram_block(rules: Rules) -> str:
 
 
 def _field_view(rules: Rules, field: Any) -> dict[str, Any]:
-    if field.source == "article":
-        if field.article_low is not None and field.article_high is not None:
-            source = f"Article: {_money_range(field.article_low, field.article_high)}."
-        elif field.article_low is not None:
-            source = f"Article: from {_money_range(field.article_low, None)}."
-        else:
-            source = "From the article."
+    if field.article_low is not None:
+        source = f"Article: {figure_range(field.article_low, field.article_high, dollars=True)}."
     else:
-        source = "Our assumption."
+        source = {"article": "From the article.", "assumption": "Our assumption.", "answer": ""}[field.source]
     return {
         "id": field.id,
         "type": field.type,
         "label": field.label,
         "help": field.help,
         "unit": field.unit,
+        # "Requests a month", not "Requests a month (requests a month)".
+        "unit_shown": field.unit if field.unit and field.unit.lower() not in field.label.lower() else None,
         "nullable": field.nullable,
         "default": field.default,
         "text": value_text(field.default),
@@ -71,12 +69,6 @@ def _field_view(rules: Rules, field: Any) -> dict[str, Any]:
         "source": field.source,
         "source_text": source,
     }
-
-
-def _money_range(low: float, high: float | None) -> str:
-    from calculator.formatting import money
-
-    return money(low) if high is None else f"{money(low)}–{money(high).removeprefix('$')}"
 
 
 def calculator_block(rules: Rules) -> str:

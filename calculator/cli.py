@@ -15,8 +15,8 @@ from .engine import dumps, evaluate_valid
 from .explain import explain, explain_errors
 from .formatting import quantity
 from .inputs import Error, parse_json, parse_pairs, validate
-from .rules import RuleError, default_rules
 from .models import Rules
+from .rules import RuleError, default_rules
 
 EXIT_OK = 0
 EXIT_INVALID = 2
@@ -68,14 +68,20 @@ def _parser(rules: Rules) -> argparse.ArgumentParser:
 def _read_json(path: str | None, stdin: TextIO) -> tuple[Any, list[Error]]:
     if path is None and stdin.isatty():
         return {}, []
-    if path in (None, "-"):
-        text = stdin.read()
-    else:
-        try:
-            with open(path, encoding="utf-8") as handle:
-                text = handle.read()
-        except (OSError, UnicodeDecodeError) as error:
-            return None, [{"field": "--input", "message": f"cannot read {path}: {error}"}]
+    source = "standard input" if path in (None, "-") else path
+    try:
+        if path in (None, "-"):
+            # Bytes, decoded here: a bad byte is an input error, not a traceback.
+            raw = stdin.buffer.read() if hasattr(stdin, "buffer") else stdin.read().encode("utf-8")
+        else:
+            with open(path, "rb") as handle:
+                raw = handle.read()
+        text = raw.decode("utf-8-sig")  # a byte-order mark is not an error
+    except OSError as error:
+        return None, [{"field": "--input", "message": f"cannot read {source}: {error.strerror or error}"}]
+    except UnicodeDecodeError as error:
+        field = "input" if path in (None, "-") else "--input"
+        return None, [{"field": field, "message": f"{source} is not UTF-8 text ({error.reason} at byte {error.start})"}]
     if not text.strip():
         return {}, []  # empty input: every field at its default
     return parse_json(text)

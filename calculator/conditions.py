@@ -112,20 +112,3 @@ def _compile(c: Condition) -> Callable[[Context], bool]:
     if op == "cheapest_not_recommended":
         return lambda ctx: ctx.cheapest != ctx.leaf_option
     raise ValueError(f"unknown operator {op!r}")
-
-
-def holds(condition: Condition, ctx: Context) -> bool:
-    """Whether ``condition`` is true for the inputs and results in ``ctx``."""
-    return condition.check(ctx)
-
-
-def fields_of(condition: Condition) -> tuple[str, ...]:
-    """Every input field a condition reads, in order, without repeats."""
-    seen: dict[str, None] = {}
-    stack = [condition]
-    while stack:
-        c = stack.pop(0)
-        if c.field is not None:
-            seen[c.field] = None
-        stack[:0] = c.of
-    return tuple(seen)

@@ -14,7 +14,6 @@ from typing import Any, Mapping, NamedTuple
 
 from .models import BREAK_EVEN_PAIRS, OPTION_IDS, Rules
 
-
 # CostLine, CostReport (and conditions.Context) are NamedTuples, not frozen
 # dataclasses: they are built several times per evaluation, and a frozen
 # dataclass's __init__ costs several times a tuple's.

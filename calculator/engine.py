@@ -1,8 +1,9 @@
 """The engine: inputs in, the framework's answer out, as JSON-ready dicts.
 
 :func:`evaluate` is the one pure function every interface calls (the command
-line, the build, the browser worker). :func:`evaluate_json` and
-:func:`evaluate_query` are its string-in, string-out doors.
+line, the build, and the browser worker through calculator.page).
+:func:`evaluate_json` and :func:`evaluate_query` are its string-in,
+string-out doors for JSON and for a URL query.
 """
 
 from __future__ import annotations
@@ -25,15 +26,22 @@ def walk(rules: Rules, ctx: Context, start: Target | None = None) -> tuple[str, 
     """Follow the tree from ``start`` (the root by default) to a leaf.
 
     Returns the leaf id and the path: one ``{"node", "answer"}`` per question
-    asked, from the first to the one that led to the leaf.
+    asked, from the first to the one that led to the leaf. ``answer`` is the
+    branch taken ("yes" or "no"); a question decided by a choice also gives
+    the chosen ``value``.
     """
     target = start or Target("question", rules.root)
     path: list[dict[str, str]] = []
     questions = rules.questions
     while not target.is_leaf:
         question = questions[target.id]
-        yes = question.test.check(ctx)
-        path.append({"node": question.id, "answer": "yes" if yes else "no"})
+        test = question.test
+        yes = test.check(ctx)
+        step = {"node": question.id, "answer": "yes" if yes else "no"}
+        if test.op == "in":
+            # A choice decided the answer ("untested" counts as yes): keep it.
+            step["value"] = ctx.inputs[test.field]
+        path.append(step)
         target = question.yes if yes else question.no
     return target.id, path
 
@@ -165,7 +173,7 @@ def dumps(result: Result) -> str:
 
 
 def evaluate_json(text: str, rules: Rules | None = None) -> str:
-    """JSON text in, JSON text out: :func:`evaluate` for the browser worker."""
+    """JSON text in, JSON text out: :func:`evaluate` for scripts in other languages."""
     raw, errors = parse_json(text)
     if errors:
         return dumps({"errors": errors})
@@ -181,9 +189,15 @@ def evaluate_query(query: str, rules: Rules | None = None) -> str:
     rules = rules or default_rules()
     inputs, errors, page = parse_query(rules, query)
     result: Result = {"errors": errors} if errors else evaluate_valid(rules, inputs)
-    made_with = page.get(VERSION_PARAM)
-    if made_with is not None and made_with != rules.version:
-        result["notices"] = [
-            f"This link was made with version {made_with} of the rules; it is answered with version {rules.version}."
-        ]
+    notices = version_notices(rules, page)
+    if notices:
+        result["notices"] = notices
     return dumps(result)
+
+
+def version_notices(rules: Rules, page: Mapping[str, str]) -> list[str]:
+    """A notice when a link was made with another version of the rules."""
+    made_with = page.get(VERSION_PARAM)
+    if made_with is None or made_with == rules.version:
+        return []
+    return [f"This link was made with version {made_with} of the rules; it is answered with version {rules.version}."]

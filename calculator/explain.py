@@ -4,16 +4,11 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from .formatting import count, money
+from .formatting import band, count, money
 from .models import OPTION_IDS, Rules
+from .report import answer_label
 
 WIDTH = 78
-
-
-def _band(band: Mapping[str, float | None]) -> str:
-    if band["high"] is None:
-        return f"from {money(band['low'])}"
-    return f"{money(band['low'])} - {money(band['high'])}"
 
 
 def explain(rules: Rules, result: Mapping[str, Any]) -> str:
@@ -25,7 +20,7 @@ def explain(rules: Rules, result: Mapping[str, Any]) -> str:
 
     lines += ["", "How the tree got there:"]
     for i, step in enumerate(result["path"], 1):
-        lines.append(f"  {i}. {rules.questions[step['node']].question}  {step['answer']}")
+        lines.append(f"  {i}. {rules.questions[step['node']].question}  {answer_label(rules, step).lower()}")
 
     lines += ["", "What would change the answer:"]
     lines += [f"  - {rules.questions[c['node']].title}: {c['text']}" for c in result["changes"]]
@@ -38,7 +33,7 @@ def explain(rules: Rules, result: Mapping[str, Any]) -> str:
         o = costs["options"][option]
         lines.append(
             f"  {rules.options[option].title:<20}{money(o['one_off']):>14}{money(o['monthly']):>14}"
-            f"{money(o['total']):>16}   {_band(o['band'])}"
+            f"{money(o['total']):>16}   {band(o['band']['low'], o['band']['high'])}"
         )
     runs = costs["options"]["fine_tune"]["training_runs"]
     lines.append(f"  Fine-tuning counts {runs} training run{'s' if runs != 1 else ''} over the horizon.")
@@ -53,8 +48,6 @@ def explain(rules: Rules, result: Mapping[str, Any]) -> str:
 
     lines += ["", "Considerations:"]
     lines += [f"  - {c['text']}" for c in result["considerations"]] or ["  (none for these inputs)"]
-    for notice in result.get("notices", []):
-        lines += ["", f"Note: {notice}"]
     return "\n".join(lines) + "\n"
 
 

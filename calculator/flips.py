@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Final, Mapping
 
-from .conditions import Condition, Context, holds
+from .conditions import Condition, Context
 from .costs import CostReport, first_volume
 from .formatting import amount_for
 from .models import Field, Rules
@@ -75,14 +75,14 @@ def _flip_in(rules: Rules, c: Condition, ctx: Context, target: bool) -> Alternat
 def _flip_all(rules: Rules, c: Condition, ctx: Context, target: bool) -> Alternatives:
     if not target:
         # Making any one part false is enough.
-        return [alt for part in c.of if holds(part, ctx) for alt in flips(rules, part, ctx)]
-    return _every(rules, [part for part in c.of if not holds(part, ctx)], ctx)
+        return [alt for part in c.of if part.check(ctx) for alt in flips(rules, part, ctx)]
+    return _every(rules, [part for part in c.of if not part.check(ctx)], ctx)
 
 
 def _flip_any(rules: Rules, c: Condition, ctx: Context, target: bool) -> Alternatives:
     if target:
-        return [alt for part in c.of if not holds(part, ctx) for alt in flips(rules, part, ctx)]
-    return _every(rules, [part for part in c.of if holds(part, ctx)], ctx)
+        return [alt for part in c.of if not part.check(ctx) for alt in flips(rules, part, ctx)]
+    return _every(rules, [part for part in c.of if part.check(ctx)], ctx)
 
 
 def _every(rules: Rules, parts: list[Condition], ctx: Context) -> Alternatives:

@@ -11,7 +11,7 @@ def money(value: float) -> str:
         return f"${int(value):,}"
     if value < 1:
         # Per-request prices differ in fractions of a cent: keep those digits.
-        digits = f"{value:.6f}".rstrip("0")
+        digits = f"{value:.10f}".rstrip("0")
         return "$" + digits + "0" * (2 - len(digits.partition(".")[2]))
     return f"${value:,.2f}"
 
@@ -48,3 +48,18 @@ def amount_for(value: float, unit: str | None, label: str) -> str:
     if unit and unit.lower() in label.lower():
         unit = None
     return quantity(value, unit)
+
+
+def figure_range(low: float, high: float | None, *, dollars: bool) -> str:
+    """An article-style range: "$0.01-0.10", "200-500"; a floor alone is "$50,000+"."""
+    write = money if dollars else count
+    if high is None:
+        return write(low) + "+"
+    return f"{write(low)}-{write(high).removeprefix('$')}"
+
+
+def band(low: float, high: float | None) -> str:
+    """A band of totals: "$6,000 – $60,000", or "from $98,600" with no ceiling."""
+    if high is None:
+        return f"from {money(low)}"
+    return f"{money(low)} – {money(high)}"

@@ -24,8 +24,8 @@ PAGE_PARAMS: Final = frozenset({VERSION_PARAM, "embed"})
 
 # A plain decimal number: no "nan", "inf", "0x10", "1_000" or spaces, all of
 # which Python's float() would otherwise accept.
-_NUMBER_TEXT: Final = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
-_INTEGER_TEXT: Final = re.compile(r"[+-]?\d+")
+_NUMBER_TEXT: Final = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_INTEGER_TEXT: Final = re.compile(r"[+-]?[0-9]+")  # [0-9], not \d: "١٠" is no number here
 _ROOT: Final = "input"
 IDENTIFIER: Final = re.compile(r"[a-z][a-z0-9_]*")
 
@@ -107,12 +107,22 @@ def _or_list(items: tuple[str, ...]) -> str:
     return ", ".join(quoted[:-1]) + " or " + quoted[-1] if len(quoted) > 1 else quoted[0]
 
 
+def printable(name: str) -> str:
+    """A name as it can be printed and encoded: a lone surrogate from JSON
+    (written \\ud800 in JSON) would make UTF-8 output fail, so such names are escaped."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return name.encode("utf-8", "backslashreplace").decode("ascii")
+    return name
+
+
 def _unknown_field(rules: Rules, name: Any) -> Error:
     hint = difflib.get_close_matches(str(name), list(rules.fields), n=1)
     message = "is not an input field"
     if hint:
         message += f"; did you mean '{hint[0]}'?"
-    return {"field": str(name), "message": message}
+    return {"field": printable(str(name)), "message": message}
 
 
 def validate(rules: Rules, raw: Any) -> tuple[dict[str, Any] | None, list[Error]]:
@@ -266,5 +276,5 @@ def parse_json(text: str) -> tuple[Any, list[Error]]:
     except (ValueError, RecursionError) as error:
         return None, [{"field": _ROOT, "message": f"is not valid JSON: {error}"}]
     if repeated:
-        return None, [{"field": key, "message": "is given more than once"} for key in repeated]
+        return None, [{"field": printable(key), "message": "is given more than once"} for key in repeated]
     return raw, []

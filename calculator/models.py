@@ -32,6 +32,9 @@ FIELD_IDS: Final = (
     "custom_maintenance_monthly",
 )
 FIELD_TYPES: Final = ("bool", "number", "integer", "choice")
+# Where a field's default comes from: the article's figures, our assumption,
+# or (for the decision questions) the plain "no" / "not yet" of an answer.
+FIELD_SOURCES: Final = ("article", "assumption", "answer")
 BREAK_EVEN_PAIRS: Final = (("fine_tune", "api"), ("custom", "api"), ("custom", "fine_tune"))
 
 
@@ -99,6 +102,7 @@ class Leaf:
     action: str
     why: str
     next_steps: tuple[str, ...]
+    cost_note: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

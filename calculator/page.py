@@ -13,8 +13,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .engine import dumps, evaluate_valid
-from .inputs import VERSION_PARAM, form_texts, parse_query
+from .engine import dumps, evaluate_valid, version_notices
+from .inputs import form_texts, parse_query
 from .report import render_errors, render_markdown, render_result
 from .rules import default_rules
 
@@ -50,12 +50,7 @@ def answer(request_json: str) -> str:
     inputs, errors, page = parse_query(rules, query)
     # The embed flag belongs to the page and stays in its address.
     kept = "&embed=1" if page.get("embed") == "1" else ""
-    notices = []
-    made_with = page.get(VERSION_PARAM)
-    if made_with is not None and made_with != rules.version:
-        notices.append(
-            f"This link was made with version {made_with} of the rules; it is answered with version {rules.version}."
-        )
+    notices = version_notices(rules, page)
     if errors:
         return dumps(
             {
@@ -71,6 +66,7 @@ def answer(request_json: str) -> str:
     response: dict[str, Any] = {
         "status": "ready",
         "recommendation": result["recommendation"]["id"],
+        "title": result["recommendation"]["title"],
         "query": result["query"] + kept,
         "inputs": result["inputs"],
         "form": form_texts(rules, result["query"]),

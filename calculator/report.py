@@ -13,7 +13,7 @@ from html import escape
 from typing import Any, Final, Mapping
 
 from .costs import cost_lines
-from .formatting import amount_for, compact, count, money
+from .formatting import amount_for, band, compact, count, figure_range, money
 from .models import OPTION_IDS, Rules
 
 # The section of the framework page each question and leaf links to.
@@ -22,12 +22,6 @@ TREE_PAGE: Final = "../decision-tree/"
 
 def _e(value: Any) -> str:
     return escape(str(value), quote=True)
-
-
-def _band(band: Mapping[str, float | None]) -> str:
-    if band["high"] is None:
-        return f"from {money(band['low'])}"
-    return f"{money(band['low'])} – {money(band['high'])}"
 
 
 def _volume(value: int | None) -> str:
@@ -44,24 +38,35 @@ def render_result(rules: Rules, result: Mapping[str, Any]) -> str:
         _costs(rules, result),
         _chart_section(rules, result),
     ]
-    notices = "".join(f'<p class="bvb-notice">{_e(n)}</p>' for n in result.get("notices", []))
-    return f'<div class="bvb-result" data-leaf="{_e(result["recommendation"]["id"])}">{notices}{"".join(parts)}</div>'
+    return f'<div class="bvb-result" data-leaf="{_e(result["recommendation"]["id"])}">{"".join(parts)}</div>'
 
 
 def _recommendation(rules: Rules, result: Mapping[str, Any]) -> str:
     rec = result["recommendation"]
     steps = "".join(f"<li>{_e(step)}</li>" for step in rec["next_steps"])
     option = rules.options[rec["option"]]
+    leaf = rules.leaves[rec["id"]]
     return (
         '<section class="bvb-recommendation" aria-labelledby="bvb-rec-title">'
         '<p class="bvb-kicker">Recommendation</p>'
         f'<h2 id="bvb-rec-title"><a href="{TREE_PAGE}#{_e(rec["id"])}">{_e(rec["title"])}</a></h2>'
         f'<p class="bvb-action">{_e(rec["action"])}</p>'
         f'<p><strong>Why:</strong> {_e(rec["why"])}</p>'
-        f'<p class="bvb-option">Spends like: <strong>{_e(option.title)}</strong> ({_e(option.stance)})</p>'
+        f'<p class="bvb-option">Spends like: <strong>{_e(option.title)}</strong> ({_e(option.stance)}).'
+        + (f" {_e(leaf.cost_note)}" if leaf.cost_note else "")
+        + "</p>"
         f'<h3>Next steps</h3><ol>{steps}</ol>'
         "</section>"
     )
+
+
+def answer_label(rules: Rules, step: Mapping[str, Any]) -> str:
+    """A path step's answer in words: "Yes", "No", or the choice made
+    ("Not tested yet" takes the "yes" branch of "is prompting reliable?")."""
+    if "value" in step:
+        field = rules.fields[rules.questions[step["node"]].test.field]
+        return dict(zip(field.choices, field.choice_labels))[step["value"]]
+    return step["answer"].capitalize()
 
 
 def _path(rules: Rules, result: Mapping[str, Any]) -> str:
@@ -70,7 +75,7 @@ def _path(rules: Rules, result: Mapping[str, Any]) -> str:
         question = rules.questions[step["node"]]
         items.append(
             f'<li data-node="{_e(question.id)}"><a href="{TREE_PAGE}#{_e(question.id)}">{_e(question.question)}</a> '
-            f'<span class="bvb-answer bvb-answer--{_e(step["answer"])}">{_e(step["answer"].capitalize())}</span></li>'
+            f'<span class="bvb-answer bvb-answer--{_e(step["answer"])}">{_e(answer_label(rules, step))}</span></li>'
         )
     rec = result["recommendation"]
     items.append(f'<li class="bvb-path-leaf"><a href="{TREE_PAGE}#{_e(rec["id"])}">{_e(rec["title"])}</a></li>')
@@ -112,7 +117,7 @@ def _costs(rules: Rules, result: Mapping[str, Any]) -> str:
         rows.append(
             f'<tr class="{" ".join(marks)}" data-option="{option}"><th scope="row">{_e(rules.options[option].title)}{tags}</th>'
             f"<td>{money(o['one_off'])}</td><td>{money(o['monthly'])}</td><td>{money(o['total'])}</td>"
-            f"<td>{_band(o['band'])}</td></tr>"
+            f"<td>{band(o['band']['low'], o['band']['high'])}</td></tr>"
         )
     runs = costs["options"]["fine_tune"]["training_runs"]
     return (
@@ -132,10 +137,7 @@ def article_ranges(rules: Rules) -> str:
     for field in rules.fields.values():
         if field.article_low is None:
             continue
-        if field.article_high is None:
-            parts.append(f"{field.label} from {money(field.article_low)}")
-        else:
-            parts.append(f"{field.label} {money(field.article_low)}–{money(field.article_high).removeprefix('$')}")
+        parts.append(f"{field.label} {figure_range(field.article_low, field.article_high, dollars=True)}")
     return "; ".join(parts)
 
 
@@ -144,7 +146,7 @@ def article_ranges(rules: Rules) -> str:
 _W: Final = 640
 _H: Final = 320
 _LEFT: Final = 64
-_RIGHT: Final = 16
+_RIGHT: Final = 28  # room for the last x label, centred on the edge
 _TOP: Final = 16
 _BOTTOM: Final = 44
 _SAMPLES: Final = 48
@@ -308,7 +310,7 @@ def render_markdown(rules: Rules, result: Mapping[str, Any], link: str) -> str:
         f"**Why:** {rec['why']}",
         "",
         "**Path:** "
-        + " → ".join(f"{rules.questions[s['node']].title}: {s['answer']}" for s in result["path"])
+        + " → ".join(f"{rules.questions[s['node']].title}: {answer_label(rules, s).lower()}" for s in result["path"])
         + f" → {rec['title']}",
         "",
         f"| Option | Total over {costs['horizon_months']} months | With the article's figures |",
@@ -317,13 +319,13 @@ def render_markdown(rules: Rules, result: Mapping[str, Any], link: str) -> str:
     for option in OPTION_IDS:
         o = costs["options"][option]
         mark = " (cheapest)" if option == costs["cheapest"] else ""
-        lines.append(f"| {rules.options[option].title}{mark} | {money(o['total'])} | {_band(o['band'])} |")
+        lines.append(f"| {rules.options[option].title}{mark} | {money(o['total'])} | {band(o['band']['low'], o['band']['high'])} |")
     lines += ["", f"At {count(costs['monthly_requests'])} requests a month. Break-even volumes:"]
     for key, at in result["break_even"].items():
         challenger, incumbent = key.split("_vs_")
         lines.append(f"- {rules.options[challenger].title} vs {rules.options[incumbent].title}: {_volume(at)}")
     figures = [
-        f"{f.label}: {_field_value(f, inputs[f.id])}" + (" (assumption)" if f.source == "assumption" else "")
+        f"{f.label}: {_field_value(f, inputs[f.id])}" + _figure_source(f, inputs[f.id])
         for f in rules.fields.values()
         if f.group != "decision"
     ]
@@ -337,6 +339,14 @@ def render_markdown(rules: Rules, result: Mapping[str, Any], link: str) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _figure_source(field: Any, value: Any) -> str:
+    """Whose figure it is: a default is the article's or our assumption; a
+    changed value is the reader's own."""
+    if value != field.default:
+        return ""
+    return " (the article's)" if field.source == "article" else " (default, an assumption)"
 
 
 def _field_value(field: Any, value: Any) -> str:

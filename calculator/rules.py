@@ -12,14 +12,17 @@ import math
 import re
 import string
 import tomllib
+from dataclasses import replace
 from importlib import resources
 from types import MappingProxyType
 from typing import Any, Final, Mapping
 
-from .formatting import count, money
 from .conditions import AFTER_WALK_OPERATORS, OPERATOR_KEYS, Condition
+from .formatting import count, figure_range, money
+from .inputs import IDENTIFIER, check_value
 from .models import (
     FIELD_IDS,
+    FIELD_SOURCES,
     FIELD_TYPES,
     LEAF_IDS,
     OPTION_IDS,
@@ -217,8 +220,6 @@ class _Loader:
     # -- sections ------------------------------------------------------------
 
     def fields(self) -> dict[str, Field]:
-        from .inputs import IDENTIFIER, check_value  # inputs imports models only; no cycle
-
         groups = self.groups
         result: dict[str, Field] = {}
         for t in self.top.tables("fields"):
@@ -259,8 +260,8 @@ class _Loader:
             t.done()
             if field.group not in groups:
                 raise t.fail("group", f"is {field.group!r}, not one of the [groups]: {', '.join(groups)}")
-            if field.source not in ("article", "assumption"):
-                raise t.fail("source", "must be 'article' or 'assumption'")
+            if field.source not in FIELD_SOURCES:
+                raise t.fail("source", f"must be one of {', '.join(FIELD_SOURCES)}")
             bad = [c for c in field.choices if not IDENTIFIER.fullmatch(c)]
             if bad:
                 raise t.fail("choices", f"has {bad[0]!r}; choices are lower-case ids (a-z, 0-9, _)")
@@ -387,7 +388,15 @@ class _Loader:
                 raise t.fail("id", f"repeats leaf {ident!r}")
             if ident not in LEAF_IDS:
                 raise t.fail("id", f"is not a leaf of the framework ({', '.join(LEAF_IDS)})")
-            leaf = Leaf(ident, t.text("title"), t.text("option"), t.text("action"), t.text("why"), t.texts("next_steps"))
+            leaf = Leaf(
+                ident,
+                t.text("title"),
+                t.text("option"),
+                t.text("action"),
+                t.text("why"),
+                t.texts("next_steps"),
+                t.text("cost_note", required=False),
+            )
             t.done()
             if leaf.option not in options:
                 raise t.fail("option", f"is {leaf.option!r}, not one of {', '.join(options)}")
@@ -449,8 +458,6 @@ class _Loader:
         return result
 
     def presets(self, fields: Mapping[str, Field]) -> dict[str, Preset]:
-        from .inputs import check_value
-
         result: dict[str, Preset] = {}
         for t in self.top.tables("presets"):
             ident = _identify(t)
@@ -472,12 +479,10 @@ class _Loader:
 
 def fact_figure(fact: Fact) -> str:
     """A fact's figure as the article writes it: "100", "200-500", "$0.01-0.10"."""
-    money_unit = fact.unit.startswith("$")
-    write = money if money_unit else count
+    dollars = fact.unit.startswith("$")
     if fact.value is not None:
-        return write(fact.value)
-    high = write(fact.high).removeprefix("$")
-    return f"{write(fact.low)}-{high}"
+        return money(fact.value) if dollars else count(fact.value)
+    return figure_range(fact.low, fact.high, dollars=dollars)
 
 
 def placeholders_in(text: str) -> list[str]:
@@ -486,8 +491,6 @@ def placeholders_in(text: str) -> list[str]:
 
 
 def _with_default(field: Field, default: Any) -> Field:
-    from dataclasses import replace
-
     return replace(field, default=default)
 
 

@@ -94,7 +94,7 @@ def test_explain_prints_every_part():
     ):
         assert heading in done.stdout
     assert "Is prompting reliable enough?  no" in done.stdout
-    assert "$6,000 - $60,000" in done.stdout  # the API's band at the article's $0.01-0.10
+    assert "$6,000 – $60,000" in done.stdout  # the API's band at the article's $0.01-0.10
 
 
 def test_explain_errors_go_to_stderr():

@@ -152,6 +152,7 @@ function initCalculator(root) {
 
   function render(response, { fill }) {
     const answer = JSON.parse(response);
+    form.inert = false;
     if (fill) fillForm(answer.form);
     showFieldErrors(answer.errors);
     result.innerHTML = answer.html; // made and escaped by the engine
@@ -161,31 +162,42 @@ function initCalculator(root) {
     result.dataset.recommendation = ready ? answer.recommendation : "";
     markdown = ready ? answer.markdown : "";
     copyMarkdown.disabled = copyLink.disabled = !ready;
+    const notice = (answer.notices || []).map((text) => " " + text).join("");
     if (ready) {
       window.history.replaceState(window.history.state, "", `?${answer.query}${window.location.hash}`);
       highlight(answer.path, answer.recommendation);
-      const notice = (answer.notices || []).join(" ");
-      say("ready", `Live answer for these inputs, from the engine running in your browser.${notice ? " " + notice : ""}`);
+      say("ready", `Live answer for these inputs: ${answer.title}.${notice}`);
     } else {
       highlight([], null);
       const fields = (answer.errors || []).map((e) => e.field).join(", ");
-      say("error", `No answer yet: fix the inputs marked below (${fields}).`);
+      say("error", `No answer yet: fix the inputs marked below (${fields}).${notice}`);
     }
   }
 
-  function compute(query, { fill = false } = {}) {
+  function compute(query, { fill = false, initial = false } = {}) {
+    if (engine.state === "error") {
+      onEngineState("error", engine.message);
+      return;
+    }
     const id = ++latest;
-    result.dataset.status = "loading";
-    result.setAttribute("aria-busy", "true");
-    if (engine.state !== "ready") say("loading", "Loading the engine to compute these inputs…");
+    copyMarkdown.disabled = copyLink.disabled = true;
+    // Before the first live answer, the default inputs keep their build-time
+    // answer (still correct); anything else is being computed.
+    if (!(initial && !query)) {
+      result.dataset.status = "loading";
+      result.setAttribute("aria-busy", "true");
+      say("loading", engine.state === "ready" ? "Computing…" : "Loading the engine to compute these inputs…");
+    }
     ask(JSON.stringify({ query, page_url: pageUrl })).then(
       (response) => {
-        if (id === latest) render(response, { fill });
+        // Ignore answers for a view that instant navigation has replaced, and
+        // answers overtaken by a newer question.
+        if (id === latest && root.isConnected) render(response, { fill });
       },
       (error) => {
         // A failed start-up is reported by the engine's state change; an
         // answer that failed on its own is reported here.
-        if (id !== latest || engine.state === "error") return;
+        if (id !== latest || !root.isConnected || engine.state === "error") return;
         result.dataset.status = "error";
         result.dataset.recommendation = "";
         result.setAttribute("aria-busy", "false");
@@ -195,7 +207,9 @@ function initCalculator(root) {
   }
 
   function onEngineState(state, message) {
+    if (!root.isConnected) return;
     if (state === "error") {
+      form.inert = false;
       result.dataset.status = "error";
       result.setAttribute("aria-busy", "false");
       result.dataset.recommendation = "";
@@ -215,21 +229,31 @@ function initCalculator(root) {
   onEngineState(engine.state, engine.message);
 
   // The address may hold a scenario: compute it, and fill the form from the
-  // engine's reading of it. Without one, the live engine confirms the default.
+  // engine's reading of it. Until then the form is inert, so that an edit
+  // cannot replace the shared scenario with the defaults. Without a
+  // scenario, the live engine confirms the default answer.
   const initial = window.location.search.replace(/^\?/, "");
-  if (initial) {
-    result.dataset.status = "loading";
-    result.setAttribute("aria-busy", "true");
-  }
-  compute(initial, { fill: true });
+  if (initial && engine.state !== "error") form.inert = true;
+  compute(initial, { fill: true, initial: true });
 
-  form.addEventListener("input", () => compute(formQuery()));
-  form.addEventListener("change", () => compute(formQuery()));
+  const presets = [...root.querySelectorAll(".bvb-preset")];
+  const presetNote = root.querySelector("#bvb-preset-description");
+  function markPreset(active) {
+    for (const button of presets) button.setAttribute("aria-pressed", String(button === active));
+    presetNote.textContent = active ? active.dataset.description : "";
+  }
+
+  // "input" fires for text, checkboxes and selects alike: one answer per edit.
+  form.addEventListener("input", (event) => {
+    if (event.target.closest(".bvb-presets")) return;
+    markPreset(null);
+    compute(formQuery());
+  });
   form.addEventListener("submit", (event) => event.preventDefault());
 
-  for (const button of root.querySelectorAll(".bvb-preset")) {
+  for (const button of presets) {
     button.addEventListener("click", () => {
-      for (const other of root.querySelectorAll(".bvb-preset")) other.classList.toggle("is-active", other === button);
+      markPreset(button);
       compute(button.dataset.query + (embed ? "&embed=1" : ""), { fill: true });
     });
   }
@@ -324,7 +348,13 @@ function initDiagramLinks() {
       const url = new URL(href, window.location.href);
       if (url.pathname === window.location.pathname) {
         window.history.pushState(window.history.state, "", url.hash);
-        document.getElementById(decodeURIComponent(url.hash.slice(1)))?.scrollIntoView();
+        const section = document.getElementById(decodeURIComponent(url.hash.slice(1)));
+        if (section) {
+          // Move focus with the view, so keyboard users continue from there.
+          if (!section.hasAttribute("tabindex")) section.setAttribute("tabindex", "-1");
+          section.scrollIntoView();
+          section.focus({ preventScroll: true });
+        }
       } else if (window.location$) {
         window.location$.next(url);
       } else {

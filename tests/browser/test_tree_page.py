@@ -35,7 +35,7 @@ def test_search_finds_fine_tune_offline(visit):
     expect(field).to_be_focused()
     field.fill("fine-tune")
     results = page.locator(".md-search-result__item")
-    expect(results.first).to_be_visible()
+    expect(results.first).to_be_visible(timeout=30_000)  # the search index loads in a worker
     assert "fine" in results.first.inner_text().lower()
     assert visit.foreign_requests() == []
 
