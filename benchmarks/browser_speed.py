@@ -15,8 +15,10 @@ Prints figures; asserts nothing. One run measures:
 5. bytes transferred per page (page and worker requests) and the biggest
    files; and that no request left 127.0.0.1.
 
-The worker's own stage timings (posted with its "ready" status) are printed
-too, to tell where a slow start goes.
+To tell where a slow start or a slow recompute goes, it also prints the
+worker's own stage timings (posted with its "ready" status), when the worker's
+script began to run and had the wasm (read from inside the worker), and how a
+recompute splits between the page and the worker's round trip.
 
     CHROMIUM=/usr/bin/chromium python benchmarks/browser_speed.py [--runs 5] [--recomputes 60]
 """
@@ -37,13 +39,17 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import ClassVar
 from urllib.parse import urlsplit
+
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from build_scripts.site_build import build_site  # noqa: E402
+from build_scripts.site_build import build_site
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -102,7 +108,7 @@ INIT_SCRIPT = r"""
   if (window.__bench) return;
   const rec = (window.__bench = {
     workerCreated: null, statuses: [], resultInDom: null, resultVisible: null,
-    resultOnScreen: null, firstReady: null,
+    resultOnScreen: null, firstReady: null, answers: {}, lastAnswerId: null,
   });
   const Native = window.Worker;
   if (Native) {
@@ -113,8 +119,17 @@ INIT_SCRIPT = r"""
         this.addEventListener("message", ({ data }) => {
           if (data && data.type === "status") {
             rec.statuses.push({ t: performance.now(), status: data.status, timings: data.timings ?? null, message: data.message ?? "" });
+          } else if (data && data.type === "answer" && rec.answers[data.id]) {
+            rec.answers[data.id].received = performance.now();
           }
         });
+      }
+      postMessage(message, ...rest) {
+        if (message && message.type === "answer") {
+          rec.answers[message.id] = { sent: performance.now(), received: null };
+          rec.lastAnswerId = message.id;
+        }
+        return super.postMessage(message, ...rest);
       }
     };
   }
@@ -171,7 +186,8 @@ async ({ count, values }) => {
           clearTimeout(timer);
           if (status !== "ready") return reject(new Error("the engine answered with an error"));
           if (!location.search.includes(`monthly_requests=${value}`)) return reject(new Error(`not the new answer: ${location.search}`));
-          resolve(t1 - t0);
+          const a = window.__bench.answers[window.__bench.lastAnswerId] || {};
+          resolve({ total: t1 - t0, before: a.sent - t0, worker: a.received - a.sent, render: t1 - a.received });
         }
       });
       mo.observe(el, { attributes: true, attributeFilter: ["data-status"] });
@@ -191,7 +207,7 @@ async ({ count, values }) => {
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    extensions_map = {
+    extensions_map: ClassVar[dict[str, str]] = {
         **http.server.SimpleHTTPRequestHandler.extensions_map,
         ".mjs": "text/javascript",
         ".wasm": "application/wasm",
@@ -286,7 +302,26 @@ def live_visit(page, url: str) -> dict:
     ready = next((s for s in got["statuses"] if s["status"] == "ready"), None)
     got["workerReady"] = ready["t"] if ready else None
     got["timings"] = ready["timings"] if ready else None
+    got.update(worker_clock(page, "engine-worker.mjs"))
     return got
+
+
+def worker_clock(page, name: str) -> dict:
+    """When the worker's own script began to run, and when it had the wasm,
+    on the page's clock (from navigation start)."""
+    page_origin = page.evaluate("performance.timeOrigin")
+    for worker in page.workers:
+        if urlsplit(worker.url).path.endswith(name):
+            try:
+                origin, wasm = worker.evaluate(
+                    """() => [performance.timeOrigin,
+                       (performance.getEntriesByType("resource").find((e) => e.name.endsWith("pyodide.asm.wasm")) || {}).responseEnd ?? null]"""
+                )
+            except PlaywrightError:  # the worker went away: these figures are only diagnostics
+                break
+            offset = origin - page_origin
+            return {"workerStarted": offset, "wasmFetched": None if wasm is None else offset + wasm}
+    return {"workerStarted": None, "wasmFetched": None}
 
 
 def bare_visit(page, url: str) -> dict:
@@ -295,6 +330,7 @@ def bare_visit(page, url: str) -> dict:
     got = page.evaluate("() => window.__bare")
     if got.get("error") or got.get("result") != 2:
         raise RuntimeError(f"the bare page failed: {got}")
+    got.update(worker_clock(page, f"/{BARE_DIR}/worker.mjs"))
     return got
 
 
@@ -320,7 +356,7 @@ def measure_starts(browser, recorder: Recorder, base: str, runs: int) -> dict[st
     return out
 
 
-def measure_recompute(browser, recorder: Recorder, base: str, count: int) -> list[float]:
+def measure_recompute(browser, recorder: Recorder, base: str, count: int) -> list[dict]:
     context, page, _ = new_context(browser, recorder)
     try:
         live_visit(page, base + "calculator/")
@@ -409,33 +445,32 @@ def print_starts(starts: dict[str, list[dict]]) -> None:
         verdict = "meets" if ratio_med <= RATIO_GOAL else "MISSES"
         print(f"  live / bare, {kind}: {ratio_med:.2f} (medians), {ratio_min:.2f} (mins)  -> {verdict} the {RATIO_GOAL} goal")
 
-    print("\n  Where the live start goes (medians; page clock from navigation start, worker stages from its own start):")
-    print(f"  {'':<44}{'cold':>10}{'warm':>10}")
+    print("\n  Where the time goes (medians). At: ms from navigation start, on the page's clock;")
+    print("  took: a stage's own duration, timed inside the worker.")
+    kinds = [("live", "cold"), ("live", "warm"), ("bare", "cold"), ("bare", "warm")]
+    print(f"  {'':<46}" + "".join(f"{page + ' ' + kind:>11}" for page, kind in kinds))
 
-    def row(label: str, key) -> None:
-        cells = []
-        for kind in ("cold", "warm"):
-            cells.append(ms(med([key(r) for r in starts[f"live_{kind}"]])))
-        print(f"  {label:<44}{cells[0]:>10}{cells[1]:>10}")
+    def timing(stage: str):
+        return lambda r: (r.get("timings") or {}).get(stage)
 
-    row("DOMContentLoaded", lambda r: r["domContentLoaded"])
-    row("worker created (page)", lambda r: r["workerCreated"])
-    row("worker 'ready' status received (page)", lambda r: r["workerReady"])
-    row("first live answer (page)", lambda r: r["firstReady"])
-    for stage, what in (
-        ("runtime", "Pyodide loaded (+ wheel fetched/verified)"),
-        ("wheel", "wheel installed"),
-        ("import", "engine imported and checked"),
-        ("total", "worker start -> ready"),
-    ):
-        row(f"  worker: {what}", lambda r, s=stage: (r["timings"] or {}).get(s))
-    bare_rows = [
-        ("bare: worker created (page)", lambda r: r["workerCreated"]),
-        ("bare: worker loadPyodide", lambda r: (r.get("timings") or {}).get("runtime")),
+    rows = [
+        ("at: DOMContentLoaded", lambda r: r.get("domContentLoaded"), None),
+        ("at: new Worker() called", lambda r: r["workerCreated"], lambda r: r["workerCreated"]),
+        ("at: the worker's script starts running", lambda r: r["workerStarted"], lambda r: r["workerStarted"]),
+        ("at: pyodide.asm.wasm fetched", lambda r: r["wasmFetched"], lambda r: r["wasmFetched"]),
+        ("took: Pyodide loaded (live: + wheel checked)", timing("runtime"), timing("runtime")),
+        ("took: wheel installed", timing("wheel"), None),
+        ("took: engine imported and checked", timing("import"), None),
+        ("took: worker start -> ready (bare: 1+1)", timing("total"), timing("total")),
+        ("at: 'ready' status received", lambda r: r["workerReady"], None),
+        ("at: first live answer shown (bare: 1+1)", lambda r: r["firstReady"], lambda r: r["done"]),
     ]
-    for label, key in bare_rows:
-        cells = [ms(med([key(r) for r in starts[f"bare_{kind}"]])) for kind in ("cold", "warm")]
-        print(f"  {label:<44}{cells[0]:>10}{cells[1]:>10}")
+    for label, live_key, bare_key in rows:
+        cells = []
+        for page, kind in kinds:
+            key = live_key if page == "live" else bare_key
+            cells.append(ms(med([key(r) for r in starts[f"{page}_{kind}"]])) if key else "")
+        print(f"  {label:<46}" + "".join(f"{cell:>11}" for cell in cells))
 
 
 def print_paint(starts: dict[str, list[dict]]) -> None:
@@ -453,12 +488,21 @@ def print_paint(starts: dict[str, list[dict]]) -> None:
     print(f"  (#calculator-result is {where} at {VIEWPORT['width']}x{VIEWPORT['height']})")
 
 
-def print_recompute(times: list[float]) -> None:
+def print_recompute(rows: list[dict]) -> None:
+    times = [r["total"] for r in rows]
     median, p95 = statistics.median(times), percentile(times, 95)
     print(f"\n4. Recompute after an input change ({len(times)} changes of #f-monthly_requests, engine ready)")
     print(f"  median {median:6.1f} ms   (goal <= {RECOMPUTE_MEDIAN_GOAL_MS} ms: {'meets' if median <= RECOMPUTE_MEDIAN_GOAL_MS else 'MISSES'})")
     print(f"  p95    {p95:6.1f} ms   (goal <= {RECOMPUTE_P95_GOAL_MS} ms: {'meets' if p95 <= RECOMPUTE_P95_GOAL_MS else 'MISSES'})")
     print(f"  min {min(times):.1f} ms, max {max(times):.1f} ms")
+    print("  where it goes (median / p95):")
+    for key, what in (
+        ("before", "input event -> request posted to the worker"),
+        ("worker", "worker round trip (engine answer + messages)"),
+        ("render", "answer received -> result rendered, ready"),
+    ):
+        values = [r[key] for r in rows]
+        print(f"    {what:<48}{statistics.median(values):6.1f} ms {percentile(values, 95):6.1f} ms")
 
 
 def print_bytes(label: str, rows: list[dict], site: Path, base: str, top: int = 8) -> None:
@@ -484,8 +528,6 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5, help="cold+warm start-ups per page (default 5)")
     parser.add_argument("--recomputes", type=int, default=60, help="input changes timed (default 60)")
     args = parser.parse_args()
-
-    from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
         sys.exit(f"Chromium not found at {CHROMIUM} (set CHROMIUM=/path/to/chromium)")

@@ -119,24 +119,52 @@ export async function verifyWheel(bytes, expected, name = "the engine wheel") {
   return got;
 }
 
+// site-packages, where the wheel goes and where the engine must come from.
+// site (imported at start-up) knows it at no cost; sysconfig says the same
+// (its "purelib") but costs ~50 ms to import in Pyodide.
+const PURELIB = "__import__('site').getsitepackages()[0]";
+
+// Only site-packages' finder forgets what it listed: importlib.invalidate_caches()
+// would also import importlib.metadata (~50 ms) for nothing.
+const FORGET_LISTING = `
+def _bvb_forget_listing():
+    import os, sys
+    purelib = os.path.realpath(${PURELIB})
+    for path, finder in list(sys.path_importer_cache.items()):
+        if os.path.realpath(path) == purelib and hasattr(finder, "invalidate_caches"):
+            finder.invalidate_caches()
+
+_bvb_forget_listing()
+del _bvb_forget_listing
+`;
+
 // Unpack a verified wheel into site-packages (unpackArchive's default is the
 // working directory). bytes must be a Uint8Array or an ArrayBuffer.
 export function installWheel(py, bytes) {
-  const purelib = py.runPython("import sysconfig; sysconfig.get_path('purelib')");
+  const purelib = py.runPython(PURELIB);
   py.unpackArchive(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes), "wheel", { extractDir: purelib });
-  py.runPython("import importlib; importlib.invalidate_caches()");
+  py.runPython(FORGET_LISTING);
   return purelib;
 }
 
+// No importlib.metadata here: finding a distribution's version scans every
+// sys.path entry (~140 ms in Pyodide). The installed version is read from the
+// wheel's own .dist-info instead.
 const IMPORT_CHECK = `
-import json, os, sysconfig, importlib.metadata
+import json, os
 import calculator, calculator.page
-json.dumps({
-    "file": os.path.realpath(calculator.__file__),
-    "purelib": os.path.realpath(sysconfig.get_path("purelib")),
-    "version": importlib.metadata.version("buildvsbuy-calculator"),
-    "rules_version": calculator.default_rules().version,
-})
+
+def _bvb_engine_info():
+    purelib = os.path.realpath(${PURELIB})
+    dist = [n for n in os.listdir(purelib) if n.startswith("buildvsbuy_calculator-") and n.endswith(".dist-info")]
+    return json.dumps({
+        "file": os.path.realpath(calculator.__file__),
+        "purelib": purelib,
+        "version": dist[0][len("buildvsbuy_calculator-"):-len(".dist-info")] if len(dist) == 1 else None,
+        "rules_version": calculator.default_rules().version,
+    })
+
+_bvb_engine_info()
 `;
 
 // Import calculator.page and check it is the wheel's code (and, given a
