@@ -32,6 +32,7 @@ from .wheel import ROOT, build_wheel, write_if_changed
 # What the page needs at run time. Everything else in the npm package
 # (pyodide.js, *.map, *.d.ts, the console pages, README, package.json) stays out.
 RUNTIME_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json")
+LOCK_FILE = "pyodide-lock.json"
 PYODIDE_DIR = "assets/pyodide"
 ENGINE_DIR = "assets/engine"
 MANIFEST = "manifest.json"
@@ -126,6 +127,19 @@ def _remove_others(directory: Path, keep: set[str]) -> list[str]:
     return removed
 
 
+def trimmed_lock(text: str) -> str:
+    """Pyodide's lock file without its package list.
+
+    loadPyodide always fetches the lock file, but the page loads no optional
+    package (the engine comes as a checked wheel), and none of them is served
+    here: the list is 116 KiB of entries that could only point nowhere. The
+    ``info`` block, which loadPyodide checks against the runtime, stays.
+    """
+    lock = json.loads(text)
+    lock["packages"] = {}
+    return json.dumps(lock, indent=1, sort_keys=True) + "\n"
+
+
 def bundle(site_dir: Path | str, *, node_modules: Path | str = ROOT / "node_modules", root: Path = ROOT) -> dict:
     """Copy the Pyodide runtime and build the wheel into ``site_dir``; return the manifest."""
     site = Path(site_dir)
@@ -139,7 +153,10 @@ def bundle(site_dir: Path | str, *, node_modules: Path | str = ROOT / "node_modu
     files: dict[str, str] = {}
     for name in RUNTIME_FILES:
         target = runtime_dir / name
-        _copy_if_changed(source / name, target)
+        if name == LOCK_FILE:
+            _write_if_changed(target, trimmed_lock((source / name).read_text(encoding="utf-8")))
+        else:
+            _copy_if_changed(source / name, target)
         files[f"pyodide/{name}"] = sha256_file(target)
     _remove_others(runtime_dir, set(RUNTIME_FILES))
 

@@ -7,12 +7,10 @@ default silently: a field that is present is either valid or reported.
 
 from __future__ import annotations
 
-import difflib
 import json
 import math
 import re
 from typing import Any, Final, Mapping
-from urllib.parse import parse_qsl
 
 from .models import Field, Rules
 
@@ -118,6 +116,8 @@ def printable(name: str) -> str:
 
 
 def _unknown_field(rules: Rules, name: Any) -> Error:
+    import difflib  # only for this hint: Pyodide compiles each stdlib module it imports
+
     hint = difflib.get_close_matches(str(name), list(rules.fields), n=1)
     message = "is not an input field"
     if hint:
@@ -171,6 +171,41 @@ def parse_text(field: Field, text: str) -> tuple[Any, str | None]:
     return None, f"{text!r} is not {_expected(field)}"
 
 
+_HEX: Final = frozenset("0123456789abcdefABCDEF")
+
+
+def query_pairs(query: str) -> list[tuple[str, str]]:
+    """Split a URL query into (name, text) pairs, decoded as browsers encode
+    them ("+" is a space, %XX are UTF-8 bytes); blank values are kept.
+
+    urllib.parse.parse_qsl does the same, but importing urllib.parse (and
+    the ipaddress module it pulls in) is a large part of the engine's start-up
+    in Pyodide, which compiles every standard-library module it imports.
+    """
+    pairs = []
+    for piece in query.removeprefix("?").split("&"):
+        if not piece:
+            continue
+        name, _, text = piece.partition("=")
+        pairs.append((_unquote(name), _unquote(text)))
+    return pairs
+
+
+def _unquote(text: str) -> str:
+    text = text.replace("+", " ")
+    if "%" not in text:
+        return text
+    head, *rest = text.split("%")
+    out = bytearray(head.encode("utf-8"))
+    for part in rest:
+        if len(part) >= 2 and part[0] in _HEX and part[1] in _HEX:
+            out.append(int(part[:2], 16))
+            out += part[2:].encode("utf-8")
+        else:
+            out += b"%" + part.encode("utf-8")  # not an escape: kept as written
+    return out.decode("utf-8", "replace")
+
+
 def parse_pairs(rules: Rules, pairs: list[tuple[str, str]]) -> tuple[dict[str, Any], list[Error]]:
     """Turn (field, text) pairs into a raw input object, reporting text errors."""
     raw: dict[str, Any] = {}
@@ -200,7 +235,7 @@ def parse_query(rules: Rules, query: str) -> tuple[dict[str, Any] | None, list[E
     an empty latency means no budget. ``v`` (the rule version the link was made
     with) and ``embed`` belong to the page and are returned separately.
     """
-    pairs = parse_qsl(query.removeprefix("?"), keep_blank_values=True)
+    pairs = query_pairs(query)
     page = {name: text for name, text in pairs if name in PAGE_PARAMS}
     raw, errors = parse_pairs(rules, [(n, t) for n, t in pairs if n not in PAGE_PARAMS])
     inputs, more = validate(rules, raw)
@@ -234,7 +269,7 @@ def form_texts(rules: Rules, query: str) -> dict[str, str]:
     """What each form control shows for a query: the defaults, overridden by
     the query's own text field by field (kept as typed, valid or not)."""
     texts = {name: value_text(field.default) for name, field in rules.fields.items()}
-    for name, text in parse_qsl(query.removeprefix("?"), keep_blank_values=True):
+    for name, text in query_pairs(query):
         if name in texts:
             texts[name] = text
     return texts

@@ -9,7 +9,6 @@ inputs or rules is escaped here; the page inserts this HTML as it is.
 from __future__ import annotations
 
 import math
-from html import escape
 from typing import Any, Final, Mapping
 
 from .costs import cost_lines
@@ -21,7 +20,16 @@ TREE_PAGE: Final = "../decision-tree/"
 
 
 def _e(value: Any) -> str:
-    return escape(str(value), quote=True)
+    """HTML-escape text for element content and attribute values alike (as
+    html.escape(quote=True), whose import Pyodide would compile at start-up)."""
+    return (
+        str(value)
+        .replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&quot;")
+        .replace("'", "&#x27;")
+    )
 
 
 def _volume(value: int | None) -> str:

@@ -13,7 +13,7 @@ import re
 import string
 import tomllib
 from dataclasses import replace
-from importlib import resources
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Final, Mapping
 
@@ -543,4 +543,6 @@ def load_rules(text: str) -> Rules:
 @functools.cache
 def default_rules() -> Rules:
     """The rules shipped inside the package, loaded once per process."""
-    return load_rules(resources.files(__package__).joinpath(RULES_FILE).read_text(encoding="utf-8"))
+    # Beside this module, in a source tree and in the wheel alike (a plain path
+    # rather than importlib.resources, which costs Pyodide a module to compile).
+    return load_rules(Path(__file__).with_name(RULES_FILE).read_text(encoding="utf-8"))

@@ -47,6 +47,8 @@ def fake_node_modules(tmp_path: Path) -> Path:
     source.mkdir(parents=True)
     for name in RUNTIME_FILES + NPM_EXTRAS:
         (source / name).write_bytes(f"stand-in for {name}\n".encode())
+    lock = {"info": {"abi_version": "2026_0", "version": PINNED}, "packages": {"numpy": {"file_name": "numpy.whl"}}}
+    (source / "pyodide-lock.json").write_text(json.dumps(lock), encoding="utf-8")
     (source / "package.json").write_text(json.dumps({"name": "pyodide", "version": PINNED}), encoding="utf-8")
     return tmp_path / "node_modules"
 
@@ -164,7 +166,12 @@ def test_only_the_runtime_files_are_copied(tmp_path: Path, fake_node_modules: Pa
     bundle(site, node_modules=fake_node_modules)
     assert sorted(p.name for p in (site / "assets" / "pyodide").iterdir()) == sorted(RUNTIME_FILES)
     for name in RUNTIME_FILES:
-        assert (site / "assets" / "pyodide" / name).read_bytes() == (fake_node_modules / "pyodide" / name).read_bytes()
+        copied = (site / "assets" / "pyodide" / name).read_bytes()
+        if name == "pyodide-lock.json":
+            lock = json.loads(copied)
+            assert lock == {"info": {"abi_version": "2026_0", "version": PINNED}, "packages": {}}
+        else:
+            assert copied == (fake_node_modules / "pyodide" / name).read_bytes()
     assert sorted(p.name for p in (site / "assets" / "engine").iterdir()) == sorted([wheel_name(), "manifest.json"])
     assert sorted(p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file()) == sorted(
         [f"assets/pyodide/{n}" for n in RUNTIME_FILES] + [f"assets/engine/{wheel_name()}", "assets/engine/manifest.json"]

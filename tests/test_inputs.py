@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from calculator import evaluate, evaluate_json, evaluate_query, parse_query
+from calculator.inputs import query_pairs
 
 BAD_VALUES = [
     # (field, value, message)
@@ -137,3 +140,10 @@ def test_canonical_query_round_trips():
     assert result["query"] == "latency_budget_ms=250&generic_task=true&api_cost_per_request=0.05&v=1.0.0"
     again = json.loads(evaluate_query(result["query"]))
     assert again["inputs"] == result["inputs"]
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab=&%+?2fFzé€ ")), max_size=30))
+def test_query_pairs_split_like_the_standard_library(query):
+    from urllib.parse import parse_qsl
+
+    assert query_pairs(query) == parse_qsl(query.removeprefix("?"), keep_blank_values=True)

@@ -155,6 +155,10 @@ function initCalculator(root) {
     form.inert = false;
     if (fill) fillForm(answer.form);
     showFieldErrors(answer.errors);
+    // The address first: replaceState after the new HTML would force a layout.
+    if (answer.status === "ready") {
+      window.history.replaceState(window.history.state, "", `?${answer.query}${window.location.hash}`);
+    }
     result.innerHTML = answer.html; // made and escaped by the engine
     result.setAttribute("aria-busy", "false");
     const ready = answer.status === "ready";
@@ -164,7 +168,6 @@ function initCalculator(root) {
     copyMarkdown.disabled = copyLink.disabled = !ready;
     const notice = (answer.notices || []).map((text) => " " + text).join("");
     if (ready) {
-      window.history.replaceState(window.history.state, "", `?${answer.query}${window.location.hash}`);
       highlight(answer.path, answer.recommendation);
       say("ready", `Live answer for these inputs: ${answer.title}.${notice}`);
     } else {

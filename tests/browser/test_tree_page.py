@@ -33,7 +33,7 @@ def test_search_finds_fine_tune_offline(visit):
     page.keyboard.press("/")  # Material's shortcut opens search
     field = page.locator("input.md-search__input")
     expect(field).to_be_focused()
-    field.fill("fine-tune")
+    field.press_sequentially("fine-tune")  # key events: Material searches on keyup, not on fill()
     results = page.locator(".md-search-result__item")
     expect(results.first).to_be_visible(timeout=30_000)  # the search index loads in a worker
     assert "fine" in results.first.inner_text().lower()
