@@ -26,20 +26,15 @@ recompute splits between the page and the worker's round trip.
 from __future__ import annotations
 
 import argparse
-import functools
 import gzip
-import http.server
 import logging
 import os
 import platform
-import socket
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
-from typing import ClassVar
 from urllib.parse import urlsplit
 
 from playwright.sync_api import Error as PlaywrightError
@@ -49,19 +44,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from build_scripts.local_site import CHROMIUM, CHROMIUM_ARGS, free_port, serve
 from build_scripts.site_build import build_site
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 VIEWPORT = {"width": 1440, "height": 900}
 TIMEOUT_MS = 120_000
 RATIO_GOAL = 1.1
@@ -204,30 +189,6 @@ async ({ count, values }) => {
 
 # ---------------------------------------------------------------------------
 # Serving
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    extensions_map: ClassVar[dict[str, str]] = {
-        **http.server.SimpleHTTPRequestHandler.extensions_map,
-        ".mjs": "text/javascript",
-        ".wasm": "application/wasm",
-    }
-
-    def log_message(self, *args) -> None:
-        pass
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def serve(folder: Path, port: int) -> http.server.ThreadingHTTPServer:
-    handler = functools.partial(_QuietHandler, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
 
 
 def write_bare_page(site: Path) -> None:
@@ -535,7 +496,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="bvb-bench-") as tmp:
         site = Path(tmp) / "site"
-        port = _free_port()
+        port = free_port()
         base = f"http://127.0.0.1:{port}/"
         started = time.perf_counter()
         build_site(site, site_url=base)
@@ -545,7 +506,7 @@ def main() -> None:
         recorder = Recorder()
         try:
             with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                browser = p.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_ARGS))
                 try:
                     print(
                         f"Chromium {browser.version} (headless), Python {platform.python_version()}, "
