@@ -25,6 +25,11 @@ class UnknownMarker(ValueError):
     """A page names a block that does not exist."""
 
 
+def option_anchor(option_id: str) -> str:
+    """The options page's anchor for an option: "option-fine-tune"."""
+    return "option-" + option_id.replace("_", "-")
+
+
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
@@ -36,7 +41,7 @@ def options_table(rules: Rules) -> str:
     ]
     for o in rules.options.values():
         rows.append(
-            f"| [{o.title}](#option-{o.id.replace('_', '-')}) | {o.stance} | {o.speed} | {o.control} | {_cell(o.cost)} | {_cell(o.fits)} |"
+            f"| [{o.title}](#{option_anchor(o.id)}) | {o.stance} | {o.speed} | {o.control} | {_cell(o.cost)} | {_cell(o.fits)} |"
         )
     return "\n".join(rows)
 
@@ -48,7 +53,7 @@ def options_sections(rules: Rules) -> str:
         leaves = [leaf for leaf in rules.leaves.values() if leaf.option == o.id]
         leaf_links = ", ".join(f"[{leaf.title}](decision-tree.md#{leaf.id})" for leaf in leaves)
         out += [
-            f"## {o.title} ({o.stance}) {{#option-{o.id.replace('_', '-')}}}",
+            f"## {o.title} ({o.stance}) {{#{option_anchor(o.id)}}}",
             "",
             o.summary,
             "",
@@ -102,29 +107,27 @@ def tree_sections(rules: Rules) -> str:
         out.append(f"- **No:** {_target_link(rules, q.no)}" + (f" {q.no_note}" if q.no_note else ""))
         out.append("")
         if q.id in rules.leaves:
-            out += _leaf_body(rules, q.id, heading="####")
+            out += [f"#### Recommendation: {rules.leaves[q.id].title}", ""] + _leaf_body(rules, q.id)
     out += ["## The recommendations", ""]
     for leaf in rules.leaves.values():
         if leaf.id in rules.questions:
             out += [f"### {leaf.title}", "", f"See [{rules.questions[leaf.id].title}](#{leaf.id}) above.", ""]
             continue
         out += [f"### {leaf.title} {{#{leaf.id}}}", ""]
-        out += _leaf_body(rules, leaf.id, heading="####")
+        out += _leaf_body(rules, leaf.id)
     return "\n".join(out)
 
 
-def _leaf_body(rules: Rules, leaf_id: str, heading: str) -> list[str]:
+def _leaf_body(rules: Rules, leaf_id: str) -> list[str]:
     leaf = rules.leaves[leaf_id]
     option = rules.options[leaf.option]
     steps = [f"{i}. {step}" for i, step in enumerate(leaf.next_steps, 1)]
     return [
-        f"{heading} Recommendation: {leaf.title}" if heading == "####" and leaf_id in rules.questions else "",
-        "",
         f"**What to do:** {leaf.action}",
         "",
         f"**Why:** {leaf.why}",
         "",
-        f"**Spends like:** [{option.title}](options.md#option-{option.id.replace('_', '-')}) ({option.stance})."
+        f"**Spends like:** [{option.title}](options.md#{option_anchor(option.id)}) ({option.stance})."
         + (f" {leaf.cost_note}" if leaf.cost_note else ""),
         "",
         "**Next steps:**",
@@ -238,7 +241,7 @@ def _be(value: int | None) -> str:
 def rule_of_thumb(rules: Rules) -> str:
     lines = [f"**{rules.rule_of_thumb_summary}**", ""]
     for i, step in enumerate(rules.rule_of_thumb, 1):
-        lines.append(f"{i}. {step.text} ([{rules.options[step.option].title}](options.md#option-{step.option.replace('_', '-')}))")
+        lines.append(f"{i}. {step.text} ([{rules.options[step.option].title}](options.md#{option_anchor(step.option)}))")
     return "\n".join(lines)
 
 

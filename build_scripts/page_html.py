@@ -14,6 +14,7 @@ from typing import Any, Callable, Final
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from calculator import evaluate
 from calculator.formatting import figure_range
 from calculator.inputs import value_text
 from calculator.models import Rules
@@ -82,8 +83,8 @@ def calculator_block(rules: Rules) -> str:
         groups.append({"id": group_id, "title": title, "fields": fields, "folded": group_id == "costs"})
     presets = []
     for preset in rules.presets.values():
-        preset_response = json.loads(answer(json.dumps({"query": _preset_query(preset.values), "page_url": ""})))
-        presets.append({"id": preset.id, "title": preset.title, "description": preset.description, "query": preset_response["query"]})
+        query = evaluate(dict(preset.values), rules)["query"]  # the engine's canonical link
+        presets.append({"id": preset.id, "title": preset.title, "description": preset.description, "query": query})
     return _env.get_template("calculator.html.j2").render(
         version=rules.version,
         source_title=rules.source.title,
@@ -100,10 +101,6 @@ def calculator_block(rules: Rules) -> str:
         recommendation=response["recommendation"],
         result_html=response["html"],
     )
-
-
-def _preset_query(values: Any) -> str:
-    return "&".join(f"{name}={value_text(value)}" for name, value in values.items())
 
 
 HTML_BLOCKS: Final[dict[str, Callable[[Rules], str]]] = {

@@ -80,11 +80,6 @@ function ask(requestJson) {
 // ---------------------------------------------------------------------------
 // The calculator view, built afresh for each page load or instant navigation.
 
-function embedRequested() {
-  // Layout only: the engine validates every input, this just picks the frame.
-  return new URLSearchParams(window.location.search).get("embed") === "1";
-}
-
 function initCalculator(root) {
   const form = root.querySelector("#bvb-form");
   const status = root.querySelector("#calculator-status");
@@ -94,11 +89,12 @@ function initCalculator(root) {
   const copyLink = root.querySelector("#bvb-copy-link");
   const actionStatus = root.querySelector("#bvb-action-status");
   const pageUrl = window.location.origin + window.location.pathname;
-  const embed = embedRequested();
+  // Set before first paint by overrides/main.html (layout only; the engine
+  // still reads every input). Kept in the address the engine writes back.
+  const embed = document.documentElement.classList.contains("bvb-embed");
+  const pageQuery = (query) => query + (embed ? "&embed=1" : "");
   let latest = 0;
   let markdown = "";
-
-  document.documentElement.classList.toggle("bvb-embed", embed);
 
   function say(state, text) {
     status.dataset.state = state;
@@ -111,8 +107,7 @@ function initCalculator(root) {
       if (!control.name || control.closest(".bvb-presets")) continue;
       params.append(control.name, control.type === "checkbox" ? String(control.checked) : control.value);
     }
-    if (embed) params.append("embed", "1");
-    return params.toString();
+    return pageQuery(params.toString());
   }
 
   function fillForm(texts) {
@@ -257,7 +252,7 @@ function initCalculator(root) {
   for (const button of presets) {
     button.addEventListener("click", () => {
       markPreset(button);
-      compute(button.dataset.query + (embed ? "&embed=1" : ""), { fill: true });
+      compute(pageQuery(button.dataset.query), { fill: true });
     });
   }
 
@@ -386,10 +381,7 @@ function onPage() {
   engine.onState = null;
   const root = document.getElementById("bvb-calculator");
   if (root) initCalculator(root);
-  else {
-    document.documentElement.classList.remove("bvb-embed");
-    warmOnIntent();
-  }
+  else warmOnIntent();
   initCopyMermaid();
   initDiagramLinks();
 }
