@@ -6,9 +6,12 @@ functions pour the rules and that geometry into the Jinja templates next to
 this module: an SVG (inline or standalone), Mermaid source, and an HTML list
 for screen readers. Nothing here imports MkDocs.
 
-The tree is drawn as a spine: the questions stand in a column, each joined to
-the next by the answer that goes on, and the leaves stand to the side of the
-question(s) that reach them. The last question's second leaf ends the column.
+The tree is drawn as a spine: the questions stand in a column in the order
+a reader meets them (depth first), each joined to the next by the answer that
+goes on; an answer that leads to a question further down (a question whose
+two answers both lead on) runs down a lane to the left of the column. The
+leaves stand to the side of the question(s) that reach them, and the last
+question's second leaf ends the column. Any tree the loader accepts draws.
 
 Run ``python -m build_scripts.diagram OUT_DIR [--rules FILE]`` to write
 ``decision-tree.svg`` and ``decision-tree.mmd``.
@@ -62,6 +65,7 @@ LABEL_OFFSET: Final = 4.0  # between an edge and its label
 ARROW_LENGTH: Final = 8.0
 ARROW_HALF_WIDTH: Final = 4.5
 ELBOW_INSET: Final = 16.0  # a bent edge turns this far before its leaf
+LANE_GAP: Final = 48.0  # between the lanes left of the column, for answers that skip rows
 QUESTION_CORNER: Final = 4.0
 LEAF_CORNER: Final = 14.0
 # CSS px; the inline SVG never grows wider. At this width the text is about
@@ -84,7 +88,7 @@ BALANCE_MAX_WORDS: Final = 24  # beyond this, balancing costs too many tries; ke
 
 
 class DiagramError(RuleError):
-    """The rule data forms a tree this diagram cannot draw as a spine."""
+    """The rule data cannot be drawn (kept for callers; the layout draws any tree the loader accepts)."""
 
 
 # -- geometry -----------------------------------------------------------------
@@ -261,7 +265,7 @@ def _place_text(lines: Sequence[str], box: Box) -> TextBlock:
 
 def _label(text: str, x: float, baseline: float, anchor: str) -> TextBlock:
     width = text_width(text, LABEL_FONT_SIZE)
-    left = x - width / 2 if anchor == "middle" else x
+    left = {"middle": x - width / 2, "end": x - width}.get(anchor, x)
     box = Box(_r(left), _r(baseline - ASCENT * LABEL_FONT_SIZE), _r(width), _r((ASCENT + DESCENT) * LABEL_FONT_SIZE))
     return TextBlock((TextLine(text, _r(x), _r(baseline)),), anchor, LABEL_FONT_SIZE, box)
 
@@ -275,55 +279,51 @@ class _Shape:
 
     spine: tuple[Question, ...]
     side: Mapping[str, tuple[tuple[int, str], ...]]  # leaf id -> (row, answer) of each edge into it
-    bottom: tuple[str, str]  # (answer, leaf id) of the last question's edge down the column
+    bottom: tuple[str, str] | None  # (answer, leaf id) of the last question's edge down the column
+    jumps: Mapping[tuple[int, str], int]  # (row, answer) -> the row of the question it skips to
+    lanes: Mapping[tuple[int, str], int]  # (row, answer) -> its lane left of the column, 0 nearest
 
 
 def spine(rules: Rules) -> tuple[Question, ...]:
-    """The questions in the order the tree asks them, root first.
-
-    Raises :class:`DiagramError` when a question leads on to two questions, or
-    both its answers to the same leaf (the two edges would lie on each other).
-    """
+    """The questions in the order a reader meets them: depth first from the
+    root, the "no" branch before the "yes" branch (the loader guarantees a
+    tree, so every question appears once)."""
     order: list[Question] = []
-    ident: str | None = rules.root
-    while ident is not None:
-        question = rules.questions[ident]
+    stack = [rules.root]
+    while stack:
+        question = rules.questions[stack.pop()]
         order.append(question)
-        onward = [t for t in (question.yes, question.no) if not t.is_leaf]
-        if len(onward) > 1:
-            raise DiagramError(
-                f"questions '{ident}': both answers lead to a question; the diagram draws one column of "
-                "questions, so one answer of each question must end in a leaf"
-            )
-        if question.yes == question.no:
-            raise DiagramError(f"questions '{ident}': both answers lead to the same {question.yes.kind} '{question.yes.id}'")
-        ident = onward[0].id if onward else None
+        stack += [t.id for t in (question.yes, question.no) if not t.is_leaf]
     return tuple(order)
 
 
 def _shape(rules: Rules) -> _Shape:
     rows = spine(rules)
+    row_of = {q.id: row for row, q in enumerate(rows)}
     sources: dict[str, list[tuple[int, str]]] = {}
+    jumps: dict[tuple[int, str], int] = {}
     for row, question in enumerate(rows):
         for answer in ANSWERS:
             target: Target = getattr(question, answer)
             if target.is_leaf:
                 sources.setdefault(target.id, []).append((row, answer))
+            elif row_of[target.id] != row + 1:
+                jumps[(row, answer)] = row_of[target.id]
     last = rows[-1]
     # The last question's "no" leaf ends the column, unless another question
     # also reaches it: a shared leaf must stand beside its questions.
     candidates = [a for a in ("no", "yes") if len(sources[getattr(last, a).id]) == 1]
-    if not candidates:
-        raise DiagramError(f"questions '{last.id}': both its leaves are reached from other questions too")
-    bottom_answer = candidates[0]
-    bottom_leaf = getattr(last, bottom_answer).id
-    del sources[bottom_leaf]
-    spans = sorted((edges[0][0], edges[-1][0], leaf) for leaf, edges in sources.items())
-    for (_, end, leaf), (start, _, other) in zip(spans, spans[1:]):
-        if start <= end:
-            raise DiagramError(f"leaves '{leaf}' and '{other}': their edges would cross beside the column of questions")
+    bottom = None
+    if candidates:
+        bottom = (candidates[0], getattr(last, candidates[0]).id)
+        del sources[bottom[1]]
+    # A lane for each jump, outside the lanes of the jumps it spans.
+    lanes: dict[tuple[int, str], int] = {}
+    for key, end in sorted(jumps.items(), key=lambda item: item[1] - item[0][0]):
+        inner = [lanes[k] for k, e in jumps.items() if k in lanes and key[0] <= k[0] and e <= end]
+        lanes[key] = 1 + max(inner, default=-1)
     side = MappingProxyType({leaf: tuple(edges) for leaf, edges in sources.items()})
-    return _Shape(rows, side, (bottom_answer, bottom_leaf))
+    return _Shape(rows, side, bottom, MappingProxyType(jumps), MappingProxyType(lanes))
 
 
 # -- layout -------------------------------------------------------------------
@@ -341,7 +341,8 @@ def layout(rules: Rules) -> Layout:
 
     # Pass 1: measure. Widths are fixed per column; heights follow the text.
     q_text = [_centred_text(q.question, SPINE_WIDTH) for q in shape.spine]
-    l_text = {leaf: _centred_text(leaves[leaf].title, LEAF_WIDTH) for leaf in (*shape.side, shape.bottom[1])}
+    bottom_leaf = shape.bottom[1] if shape.bottom else None
+    l_text = {leaf: _centred_text(leaves[leaf].title, LEAF_WIDTH) for leaf in (*shape.side, *([bottom_leaf] if bottom_leaf else []))}
 
     # Pass 2: place. Questions go down the spine ROW_GAP apart; each side leaf
     # centres on the question(s) it answers, and when it would crowd the leaf
@@ -367,14 +368,15 @@ def layout(rules: Rules) -> Layout:
         leaf_tops[leaf] = top
         floor = top + height + LEAF_GAP
 
-    spine_x = MARGIN
-    leaf_x = MARGIN + SPINE_WIDTH + SIDE_GAP
+    gutter = LANE_GAP * (1 + max(shape.lanes.values())) if shape.lanes else 0.0
+    spine_x = MARGIN + gutter
+    leaf_x = spine_x + SPINE_WIDTH + SIDE_GAP
     q_boxes = [Box(_r(spine_x), _r(top), SPINE_WIDTH, height) for top, (_, height) in zip(tops, q_text)]
     l_boxes = {leaf: Box(_r(leaf_x), _r(top), LEAF_WIDTH, l_text[leaf][1]) for leaf, top in leaf_tops.items()}
-    bottom_leaf = shape.bottom[1]
-    l_boxes[bottom_leaf] = Box(
-        _r(q_boxes[-1].cx - LEAF_WIDTH / 2), _r(q_boxes[-1].bottom + ROW_GAP), LEAF_WIDTH, l_text[bottom_leaf][1]
-    )
+    if bottom_leaf:
+        l_boxes[bottom_leaf] = Box(
+            _r(q_boxes[-1].cx - LEAF_WIDTH / 2), _r(q_boxes[-1].bottom + ROW_GAP), LEAF_WIDTH, l_text[bottom_leaf][1]
+        )
 
     nodes: list[Node] = []
     for row, question in enumerate(shape.spine):
@@ -389,7 +391,10 @@ def layout(rules: Rules) -> Layout:
     for row, question in enumerate(shape.spine):
         for answer in ANSWERS:
             target: Target = getattr(question, answer)
-            if not target.is_leaf:
+            if (row, answer) in shape.jumps:
+                lane_x = spine_x - LANE_GAP * (1 + shape.lanes[(row, answer)]) + LANE_GAP / 2
+                edges.append(_lane_edge(question.id, answer, target, q_boxes[row], q_boxes[shape.jumps[(row, answer)]], lane_x))
+            elif not target.is_leaf:
                 edges.append(_down_edge(question.id, answer, target, q_boxes[row], q_boxes[row + 1]))
             elif (answer, target.id) == shape.bottom and row == len(shape.spine) - 1:
                 edges.append(_down_edge(question.id, answer, target, q_boxes[row], l_boxes[target.id]))
@@ -412,6 +417,19 @@ def _down_edge(source: str, answer: str, target: Target, above: Box, below: Box)
     middle = (above.bottom + below.y) / 2
     label = _label(answer, x + LABEL_OFFSET + 2, middle + BASELINE_SHIFT * LABEL_FONT_SIZE, "start")
     return Edge(source, answer, target, (Point(x, _r(above.bottom)), Point(x, base)), arrow, label)
+
+
+def _lane_edge(source: str, answer: str, target: Target, question: Box, below: Box, lane_x: float) -> Edge:
+    """From the question's left side out to its lane, down, and into the
+    left side of the question it skips to; the label sits on the way out."""
+    start_y = _r(question.y + question.height * 0.7)
+    end_y = _r(below.cy)
+    base = _r(below.x - ARROW_LENGTH)
+    x = _r(lane_x)
+    points = (Point(_r(question.x), start_y), Point(x, start_y), Point(x, end_y), Point(base, end_y))
+    arrow = (Point(base, _r(end_y - ARROW_HALF_WIDTH)), Point(_r(below.x), end_y), Point(base, _r(end_y + ARROW_HALF_WIDTH)))
+    label = _label(answer, x - LABEL_OFFSET, start_y + LABEL_OFFSET + ASCENT * LABEL_FONT_SIZE, "end")
+    return Edge(source, answer, target, points, arrow, label)
 
 
 def _side_edge(source: str, answer: str, target: Target, question: Box, leaf: Box, index: int, count: int) -> Edge:

@@ -12,10 +12,12 @@ from __future__ import annotations
 import re
 from typing import Callable, Final
 
-from calculator import evaluate
-from calculator.formatting import band, count, figure_range, money
+from calculator.answer import Answer, article_range
+from calculator.engine import answer
+from calculator.formatting import count, money
 from calculator.inputs import format_bound, value_text
-from calculator.models import OPTION_IDS, Field, Rules
+from calculator.models import Field, Rules
+from calculator.report import COST_COLUMNS, band_text, break_even_text, later_runs_text, option_marks
 
 MARKER: Final = re.compile(r"^<!-- bvb:([a-z0-9-]+) -->$", re.MULTILINE)
 CALCULATOR_PAGE: Final = "calculator.md"
@@ -41,7 +43,7 @@ def options_table(rules: Rules) -> str:
     ]
     for o in rules.options.values():
         rows.append(
-            f"| [{o.title}](#{option_anchor(o.id)}) | {o.stance} | {o.speed} | {o.control} | {_cell(o.cost)} | {_cell(o.fits)} |"
+            f"| [{o.title}](#{option_anchor(o.id)}) | {o.stance} | {o.speed} | {o.control} | {_cell(o.cost_text)} | {_cell(o.fits)} |"
         )
     return "\n".join(rows)
 
@@ -59,7 +61,7 @@ def options_sections(rules: Rules) -> str:
             "",
             f"- **Speed:** {o.speed}.",
             f"- **Control:** {o.control}.",
-            f"- **Cost:** {o.cost}",
+            f"- **Cost:** {o.cost_text}",
             f"- **When it fits:** {o.fits}",
             f"- **Where the tree sends you here:** {leaf_links}.",
             "",
@@ -68,9 +70,9 @@ def options_sections(rules: Rules) -> str:
 
 
 def options_cards(rules: Rules) -> str:
-    """The three options side by side, for the home page."""
+    """The options side by side, for the home page."""
     cards = [
-        f'- **{o.title}** <span class="bvb-stance">{o.stance}</span>\n\n    ---\n\n    {o.speed}; {o.control.lower()}.\n    {o.cost}'
+        f'- **{o.title}** <span class="bvb-stance">{o.stance}</span>\n\n    ---\n\n    {o.speed}; {o.control.lower()}.\n    {o.cost_text}'
         for o in rules.options.values()
     ]
     return '<div class="grid cards" markdown>\n\n' + "\n\n".join(cards) + "\n\n</div>"
@@ -140,12 +142,14 @@ def _leaf_body(rules: Rules, leaf_id: str) -> list[str]:
 
 
 def _scenario_for(rules: Rules, leaf_id: str) -> str:
-    """The calculator query of the first preset that ends at the leaf."""
-    for preset in rules.presets.values():
-        result = evaluate(dict(preset.values), rules)
-        if result["recommendation"]["id"] == leaf_id:
-            return result["query"]
-    raise ValueError(f"no preset in the rule file ends at leaf {leaf_id!r}; add one")
+    """The calculator query of the first preset that ends at the leaf (the
+    loader makes sure there is one, and that it does end there)."""
+    preset = next(p for p in rules.presets.values() if p.leaf == leaf_id)
+    return _answer(rules, preset.values).query
+
+
+def _answer(rules: Rules, values) -> Answer:
+    return answer(rules, {**rules.defaults(), **values})
 
 
 def _target_link(rules: Rules, target) -> str:
@@ -158,17 +162,34 @@ def facts_list(rules: Rules) -> str:
     return "\n".join(f"- **{f.label}:** {f.statement}" for f in rules.facts.values())
 
 
+SOURCE_WORDS: Final = {
+    "article": "the article's figure",
+    "article_range": "our default within the article's range",
+    "assumption": "our assumption",
+    "answer": "your answer",
+}
+
+
 def inputs_table(rules: Rules) -> str:
     rows = [
-        "| Input | Field | Default | Allowed | Source |",
-        "| --- | --- | --- | --- | --- |",
+        "| Input | Field | Default | Allowed | Source | Why this default |",
+        "| --- | --- | --- | --- | --- | --- |",
     ]
     for f in rules.fields.values():
-        source = {"article": "the article", "assumption": "assumption", "answer": "your answer"}[f.source]
+        source = SOURCE_WORDS[f.source]
         if f.article_low is not None:
-            source += f" ({figure_range(f.article_low, f.article_high, dollars=True)})"
-        rows.append(f"| {f.label} | `{f.id}` | {_default_text(f)} | {_allowed_text(f)} | {source} |")
+            source += f" ({article_range(f)})"
+        rows.append(
+            f"| {f.label} | `{f.id}` | {_default_text(f)} | {_allowed_text(f)} | {source} | {_cell(f.rationale or '')} |"
+        )
     return "\n".join(rows)
+
+
+def assumptions_list(rules: Rules) -> str:
+    """Each default that is our assumption, with the one line that says why."""
+    return "\n".join(
+        f"- **{f.label}: {_default_text(f)}.** {f.rationale}" for f in rules.fields.values() if f.source == "assumption"
+    )
 
 
 def _default_text(f: Field) -> str:
@@ -195,47 +216,46 @@ def _allowed_text(f: Field) -> str:
 
 def worked_example(rules: Rules) -> str:
     """The default scenario, computed by the engine while the site builds."""
-    result = evaluate({}, rules)
-    inputs, costs = result["inputs"], result["costs"]
-    v, h = inputs["monthly_requests"], inputs["horizon_months"]
-    api, tune, custom = (costs["options"][o] for o in OPTION_IDS)
-    runs = tune["training_runs"]
-    be = result["break_even"]
+    ans = _answer(rules, {})
     lines = [
-        f"With the defaults, **{count(v)} requests a month over {h} months**:",
+        f"With the defaults, **{count(ans.volume)} requests a month over {ans.horizon} months**:",
         "",
-        "| Option | One-off | Monthly | Total over the horizon | With the article's figures |",
-        "| --- | ---: | ---: | ---: | --- |",
+        "| " + " | ".join(COST_COLUMNS) + " |",
+        "| --- | ---: | --- | ---: | ---: | --- |",
     ]
-    for option in OPTION_IDS:
-        o = costs["options"][option]
+    for c in ans.costs:
+        marks = option_marks(c)
+        title = c.option.title + (f" ({', '.join(marks)})" if marks else "")
         lines.append(
-            f"| {rules.options[option].title} | {money(o['one_off'])} | {money(o['monthly'])} | **{money(o['total'])}** "
-            f"| {band(o['band']['low'], o['band']['high'])} |"
+            f"| {title} | {money(c.up_front)} | {later_runs_text(c)} | {money(c.monthly)} | **{money(c.total)}** | {band_text(c)} |"
         )
+    lines.append("")
+    lines += [f"- {c.option.title}: {_formula_with_figures(rules, ans, c.option.id)}" for c in ans.costs]
+    cheapest = ans.cheapest.title if ans.cheapest else "none"
     lines += [
         "",
-        f"- API: {count(v)} × {money(inputs['api_cost_per_request'])} = {money(api['monthly'])} a month, "
-        f"× {h} = {money(api['total'])}.",
-        f"- Fine-tune: 1 + ⌊({h} − 1) / {inputs['retrain_every_months']}⌋ = {runs} training runs × "
-        f"{money(inputs['fine_tune_run_cost'])} = {money(tune['one_off'])}, plus {count(v)} × "
-        f"{money(inputs['fine_tune_cost_per_request'])} + {money(inputs['evaluation_monthly'])} evaluation = "
-        f"{money(tune['monthly'])} a month: {money(tune['total'])}.",
-        f"- Custom: {money(custom['one_off'])} to build, plus {count(v)} × {money(inputs['custom_cost_per_request'])} + "
-        f"{money(inputs['custom_maintenance_monthly'])} upkeep = {money(custom['monthly'])} a month: {money(custom['total'])}.",
+        f"The cheapest over the horizon is **{cheapest}**. Break-even volumes: "
+        + " ".join(break_even_text(b) for b in ans.break_evens),
         "",
-        f"The cheapest over the horizon is **{rules.options[costs['cheapest']].title}**. Break-even volumes: "
-        f"fine-tuning costs no more than the API from **{_be(be['fine_tune_vs_api'])}** requests a month, "
-        f"a custom model no more than the API from **{_be(be['custom_vs_api'])}**, and no more than fine-tuning "
-        f"from **{_be(be['custom_vs_fine_tune'])}**.",
-        "",
-        f"[Open this example in the calculator]({CALCULATOR_PAGE}?{result['query']}){{ .md-button }}",
+        f"[Open this example in the calculator]({CALCULATOR_PAGE}?{ans.query}){{ .md-button }}",
     ]
     return "\n".join(lines)
 
 
-def _be(value: int | None) -> str:
-    return "never" if value is None else count(value)
+def _formula_with_figures(rules: Rules, ans: Answer, option_id: str) -> str:
+    """An option's cost line with the figures put in: "50,000 × $0.03 = $1,500 a month ..."."""
+    spec, c = rules.options[option_id].cost, ans.cost_of(option_id)
+    inputs = ans.inputs
+    parts = []
+    if spec.one_off:
+        once = money(inputs[spec.one_off])
+        parts.append(f"{c.runs} runs × {once} = {money(c.one_off)}" if c.runs is not None else f"{once} up front")
+    monthly = []
+    if spec.per_request:
+        monthly.append(f"{count(ans.volume)} × {money(inputs[spec.per_request])}")
+    monthly += [money(inputs[f]) for f in spec.monthly]
+    parts.append(f"{' + '.join(monthly) or '$0'} = {money(c.monthly)} a month, × {ans.horizon}")
+    return "; ".join(parts) + f": **{money(c.total)}**."
 
 
 def rule_of_thumb(rules: Rules) -> str:
@@ -248,11 +268,10 @@ def rule_of_thumb(rules: Rules) -> str:
 def presets_list(rules: Rules) -> str:
     lines = ["| Scenario | Recommendation | Link |", "| --- | --- | --- |"]
     for preset in rules.presets.values():
-        result = evaluate(dict(preset.values), rules)
-        rec = result["recommendation"]
+        ans = _answer(rules, preset.values)
         lines.append(
-            f"| **{preset.title}**: {preset.description} | [{rec['title']}](decision-tree.md#{rec['id']}) | "
-            f"[`calculator/?{result['query']}`]({CALCULATOR_PAGE}?{result['query']}) |"
+            f"| **{preset.title}**: {preset.description} | [{ans.leaf.title}](decision-tree.md#{ans.leaf.id}) | "
+            f"[`calculator/?{ans.query}`]({CALCULATOR_PAGE}?{ans.query}) |"
         )
     return "\n".join(lines)
 
@@ -287,7 +306,10 @@ def changelog(rules: Rules) -> str:
 
 def source_credit(rules: Rules) -> str:
     s = rules.source
-    return f"*{s.title}*, by {s.author} ({s.publisher}). {s.summary}\n\n{s.note}"
+    return (
+        f"*{s.title}*, by {s.author} ({s.publisher}). {s.summary}\n\n{s.note}\n\n"
+        "The article is credited by name: its text gives no public address to link to."
+    )
 
 
 def rules_version(rules: Rules) -> str:
@@ -296,26 +318,34 @@ def rules_version(rules: Rules) -> str:
 
 def credit_line(rules: Rules) -> str:
     """The footer's credit to the source article."""
-    return f'Framework and figures from "{rules.source.title}" by {rules.source.author}.'
+    return f"Framework and figures from \u201c{rules.source.title}\u201d by {rules.source.author} ({rules.source.publisher})."
 
 
 def cost_formulas(rules: Rules) -> str:
     """The cost model's formulas, named with the options' and fields' own labels."""
-    f, o = rules.fields, rules.options
+    f = rules.fields
 
     def name(field_id: str) -> str:
-        return f[field_id].label.lower() if not f[field_id].label.startswith("API") else f[field_id].label
+        label = f[field_id].label
+        return label if label[:3].isupper() else label[0].lower() + label[1:]
 
+    rows = ["| Option | Paid once | Paid every month |", "| --- | --- | --- |"]
+    for o in rules.options.values():
+        spec = o.cost
+        once = "nothing"
+        if spec.one_off:
+            once = name(spec.one_off)
+            if spec.repeat_every:
+                once = f"training runs × {once}, where runs = 1 + ⌊(*H* − 1) / {name(spec.repeat_every)}⌋"
+        monthly = ([f"*V* × {name(spec.per_request)}"] if spec.per_request else []) + [name(m) for m in spec.monthly]
+        rows.append(f"| {o.title} | {once} | {' + '.join(monthly) or 'nothing'} |")
+    return "\n".join(rows)
+
+
+def ruled_out_list(rules: Rules) -> str:
+    """The hard constraints that rule an option out."""
     return "\n".join(
-        [
-            "| Option | Paid once | Paid every month |",
-            "| --- | --- | --- |",
-            f"| {o['api'].title} | nothing | *V* × {name('api_cost_per_request')} |",
-            f"| {o['fine_tune'].title} | training runs × {name('fine_tune_run_cost')}, where runs = 1 + ⌊(*H* − 1) / "
-            f"{name('retrain_every_months')}⌋ | *V* × {name('fine_tune_cost_per_request')} + {name('evaluation_monthly')} |",
-            f"| {o['custom'].title} | {name('custom_build_cost')} | *V* × {name('custom_cost_per_request')} + "
-            f"{name('custom_maintenance_monthly')} |",
-        ]
+        f"- **{o.title}** is ruled out when: {r.reason}" for o in rules.options.values() for r in o.ruled_out
     )
 
 
@@ -328,6 +358,8 @@ BLOCKS: Final[dict[str, Callable[[Rules], str]]] = {
     "facts-list": facts_list,
     "cost-formulas": cost_formulas,
     "inputs-table": inputs_table,
+    "assumptions-list": assumptions_list,
+    "ruled-out-list": ruled_out_list,
     "worked-example": worked_example,
     "rule-of-thumb": rule_of_thumb,
     "presets-list": presets_list,

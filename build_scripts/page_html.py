@@ -14,10 +14,10 @@ from typing import Any, Callable, Final
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from calculator import evaluate
-from calculator.formatting import figure_range
+from calculator.answer import article_range
+from calculator.engine import answer as engine_answer
 from calculator.inputs import value_text
-from calculator.models import Rules
+from calculator.models import FormChoice, Rules
 from calculator.page import answer
 
 from .diagram import render_svg, render_tree_list
@@ -50,11 +50,19 @@ def diagram_block(rules: Rules) -> str:
     )
 
 
+# What the form says under each field about its default's source.
+SOURCE_TEXTS: Final = {
+    "article": "The article's figure ({range}).",
+    "article_range": "Our default within the article's range ({range}).",
+    "assumption": "Our assumption: {rationale}",
+    "answer": "",
+}
+
+
 def _field_view(rules: Rules, field: Any) -> dict[str, Any]:
-    if field.article_low is not None:
-        source = f"Article: {figure_range(field.article_low, field.article_high, dollars=True)}."
-    else:
-        source = {"article": "From the article.", "assumption": "Our assumption.", "answer": ""}[field.source]
+    source = SOURCE_TEXTS[field.source].format(
+        range=article_range(field) if field.article_low is not None else "", rationale=field.rationale
+    )
     return {
         "id": field.id,
         "type": field.type,
@@ -72,18 +80,59 @@ def _field_view(rules: Rules, field: Any) -> dict[str, Any]:
     }
 
 
-def calculator_block(rules: Rules) -> str:
-    """The form, generated from the fields, and the prerendered default answer."""
-    response = json.loads(answer(json.dumps({"query": "", "page_url": ""})))
-    if response["status"] != "ready":
-        raise ValueError(f"the default inputs do not evaluate: {response['errors']}")
+def _choice_view(choice: FormChoice) -> dict[str, Any]:
+    """A radio group that sets several yes/no fields at once; each radio
+    carries the query text it stands for, so the page's script needs no
+    field names."""
+    return {
+        "id": choice.id,
+        "type": "form_choice",
+        "label": choice.label,
+        "help": choice.help,
+        "options": [
+            {
+                "id": o.id,
+                "label": o.label,
+                "sets": json.dumps({name: value_text(v) for name, v in o.values.items()}, separators=(",", ":")),
+                "checked": False,
+            }
+            for o in choice.options
+        ],
+    }
+
+
+def _form_groups(rules: Rules) -> list[dict[str, Any]]:
+    """The form's groups in rule-file order; the fields a form choice sets are
+    replaced by that choice, where the first of them stood."""
+    chosen = {name: c for c in rules.form_choices.values() for name in c.field_ids}
+    defaults = rules.defaults()
     groups = []
     for group_id, title in rules.groups.items():
-        fields = [_field_view(rules, f) for f in rules.fields.values() if f.group == group_id]
-        groups.append({"id": group_id, "title": title, "fields": fields, "folded": group_id == "costs"})
+        items: list[dict[str, Any]] = []
+        for f in rules.fields.values():
+            if f.group != group_id:
+                continue
+            choice = chosen.get(f.id)
+            if choice is None:
+                items.append(_field_view(rules, f))
+            elif f.id == choice.field_ids[0]:
+                view = _choice_view(choice)
+                for option, o in zip(view["options"], choice.options):
+                    option["checked"] = all(v == defaults[name] for name, v in o.values.items())
+                items.append(view)
+        groups.append({"id": group_id, "title": title, "fields": items, "folded": group_id == "costs"})
+    return groups
+
+
+def calculator_block(rules: Rules) -> str:
+    """The form, generated from the fields, and the prerendered default answer."""
+    response = json.loads(answer(json.dumps({"query": "", "page_url": ""}), rules))
+    if response["status"] != "ready":
+        raise ValueError(f"the default inputs do not evaluate: {response['errors']}")
+    groups = _form_groups(rules)
     presets = []
     for preset in rules.presets.values():
-        query = evaluate(dict(preset.values), rules)["query"]  # the engine's canonical link
+        query = engine_answer(rules, {**rules.defaults(), **preset.values}).query  # the engine's canonical link
         presets.append({"id": preset.id, "title": preset.title, "description": preset.description, "query": query})
     return _env.get_template("calculator.html.j2").render(
         version=rules.version,

@@ -11,10 +11,10 @@ import argparse
 import sys
 from typing import Any, Sequence, TextIO
 
-from .engine import dumps, evaluate_valid
+from .engine import answer, dumps
 from .explain import explain, explain_errors
-from .formatting import quantity
-from .inputs import Error, parse_json, parse_pairs, validate
+from .formatting import excerpt, quantity
+from .inputs import Error, parse_json, parse_pairs, printable, validate
 from .models import Rules
 from .rules import RuleError, default_rules
 
@@ -94,25 +94,46 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None, stdout:
     except RuleError as error:
         print(f"error: the rule file is broken: {error}", file=sys.stderr)
         return 1
-    args = _parser(rules).parse_args(argv)
-    raw, errors = _read_json(args.input, stdin)
+    parser = _parser(rules)
+    args, unknown = parser.parse_known_args(argv)
+    # An unknown flag is an input error like any other, reported with the rest.
+    flags = [text for text in unknown if text.startswith("-")] or unknown
+    errors = [_unknown_flag(rules, text) for text in flags[:5]]
+    raw, json_errors = _read_json(args.input, stdin)
+    errors += json_errors
     pairs = [(name, getattr(args, name)) for name in rules.fields if getattr(args, name) is not None]
-    flag_values, flag_errors = parse_pairs(rules, pairs)
-    errors += flag_errors
+    flag_values, flag_errors, _ = parse_pairs(rules, pairs)
+    for error in flag_errors:
+        errors.append({"field": _flag(error["field"]), "message": error["message"]})
     inputs = None
-    if not errors:
-        if isinstance(raw, dict):
-            raw = {**raw, **flag_values}
-        inputs, errors = validate(rules, raw)
+    if not json_errors:
+        # The JSON's own errors are reported even when a flag is bad; a field
+        # whose flag was bad is not checked again from the JSON.
+        bad_flags = {error["field"] for error in flag_errors}
+        merged = {**raw, **flag_values} if isinstance(raw, dict) else raw
+        if isinstance(merged, dict):
+            merged = {k: v for k, v in merged.items() if k not in bad_flags}
+        inputs, more = validate(rules, merged)
+        errors += more
     if errors:
         if args.command == "evaluate":
             stdout.write(dumps({"errors": errors}) + "\n")
         else:
             sys.stderr.write(explain_errors(errors))
         return EXIT_INVALID
-    result = evaluate_valid(rules, inputs)
+    ans = answer(rules, inputs)
     if args.command == "evaluate":
-        stdout.write(dumps(result) + "\n")
+        stdout.write(dumps(ans.to_json()) + "\n")
     else:
-        stdout.write(explain(rules, result))
+        stdout.write(explain(ans))
     return EXIT_OK
+
+
+def _unknown_flag(rules: Rules, text: str) -> Error:
+    import difflib
+
+    name = text.split("=", 1)[0]
+    known = ["--input", "--help"] + [_flag(field_id) for field_id in rules.fields]
+    hint = difflib.get_close_matches(name, known, n=1) if len(name) <= 80 else []
+    message = "is not a flag of this command" + (f"; did you mean '{hint[0]}'?" if hint else "")
+    return {"field": excerpt(printable(name)), "message": message}

@@ -1,10 +1,12 @@
 """The cost model: totals over the horizon, the article's bands, break-evens.
 
-Every option's cost is a straight line in the monthly volume V:
+Every option's cost is a straight line in the monthly volume V, read from its
+cost line in the rule file:
 ``total = one_off + H * (V * per_request + fixed_monthly)``, rounded to the
-cent. Rounding keeps ties exact ($12,000.00 is $12,000.00, not a float a hair
-above it), and a rounded total still never falls as V rises, so "the first
-volume at which B is not dearer than A" is well defined.
+cent (:meth:`CostLine.total`, the one formula). Rounding keeps ties exact
+($12,000.00 is $12,000.00, not a float a hair above it), and a rounded total
+still never falls as V rises, so "the first volume at which B is not dearer
+than A" is well defined.
 """
 
 from __future__ import annotations
@@ -12,19 +14,21 @@ from __future__ import annotations
 import math
 from typing import Any, Mapping, NamedTuple
 
-from .models import BREAK_EVEN_PAIRS, OPTION_IDS, Rules
+from .conditions import Context
+from .models import CostSpec, Rules
 
-# CostLine, CostReport (and conditions.Context) are NamedTuples, not frozen
+# CostLine and CostReport (and conditions.Context) are NamedTuples, not frozen
 # dataclasses: they are built several times per evaluation, and a frozen
 # dataclass's __init__ costs several times a tuple's.
 
 
 class CostLine(NamedTuple):
-    """One option's cost: paid once, per request, and per month."""
+    """One option's cost: paid once (over all runs), per request, and per month."""
 
     one_off: float
     per_request: float
     fixed_monthly: float
+    runs: int = 1
 
     def monthly(self, volume: int) -> float:
         return round(volume * self.per_request + self.fixed_monthly, 2)
@@ -33,50 +37,42 @@ class CostLine(NamedTuple):
         return round(self.one_off + horizon * (volume * self.per_request + self.fixed_monthly), 2)
 
 
-def training_runs(horizon: int, retrain_every: int) -> int:
-    """Runs over the horizon: one at the start, then one every ``retrain_every`` months."""
-    return 1 + (horizon - 1) // retrain_every
+def training_runs(horizon: int, repeat_every: int) -> int:
+    """Runs over the horizon: one at the start, then one every ``repeat_every`` months."""
+    return 1 + (horizon - 1) // repeat_every
 
 
-def cost_lines(inputs: Mapping[str, Any]) -> dict[str, CostLine]:
-    """The three options' cost lines, as the spec's cost model defines them."""
-    runs = training_runs(inputs["horizon_months"], inputs["retrain_every_months"])
-    return {
-        "api": CostLine(0.0, inputs["api_cost_per_request"], 0.0),
-        "fine_tune": CostLine(
-            runs * inputs["fine_tune_run_cost"],
-            inputs["fine_tune_cost_per_request"],
-            inputs["evaluation_monthly"],
-        ),
-        "custom": CostLine(
-            inputs["custom_build_cost"],
-            inputs["custom_cost_per_request"],
-            inputs["custom_maintenance_monthly"],
-        ),
-    }
+def cost_line(spec: CostSpec, inputs: Mapping[str, Any], horizon: int) -> CostLine:
+    """An option's cost line for these inputs, as its rule-file spec defines it."""
+    runs = training_runs(horizon, inputs[spec.repeat_every]) if spec.repeat_every else 1
+    one_off = runs * inputs[spec.one_off] if spec.one_off else 0.0
+    per_request = inputs[spec.per_request] if spec.per_request else 0.0
+    return CostLine(one_off, per_request, float(sum(inputs[f] for f in spec.monthly)), runs)
+
+
+def cost_lines(rules: Rules, inputs: Mapping[str, Any]) -> dict[str, CostLine]:
+    horizon = inputs[rules.cost_model.horizon]
+    return {o.id: cost_line(o.cost, inputs, horizon) for o in rules.options.values()}
 
 
 def first_volume(challenger: CostLine, incumbent: CostLine, horizon: int, max_volume: int, *, strict: bool = False) -> int | None:
     """The smallest whole V in [0, max_volume] at which ``challenger`` costs no
     more than ``incumbent`` over the horizon (strictly less with ``strict``),
-    or None if no such volume exists in that range.
+    or None if there is none.
 
     The answer agrees with the rounded totals that are reported: at the
     returned V the comparison holds and at V - 1 it does not.
     """
 
-    a0, a1, a2 = challenger.one_off, challenger.per_request, challenger.fixed_monthly
-    b0, b1, b2 = incumbent.one_off, incumbent.per_request, incumbent.fixed_monthly
-
     def ok(volume: int) -> bool:
-        # CostLine.total, inlined: this runs a dozen times per evaluation.
-        a = round(a0 + horizon * (volume * a1 + a2), 2)
-        b = round(b0 + horizon * (volume * b1 + b2), 2)
+        a, b = challenger.total(volume, horizon), incumbent.total(volume, horizon)
         return a < b if strict else a <= b
 
     guess = max_volume
+    a1, b1 = challenger.per_request, incumbent.per_request
     if a1 < b1:
         # Where the straight lines cross, then a check on the rounded totals.
+        a0, a2, b0, b2 = challenger.one_off, challenger.fixed_monthly, incumbent.one_off, incumbent.fixed_monthly
         crossing = (a0 - b0 + horizon * (a2 - b2)) / (horizon * (b1 - a1))
         if 0 < crossing <= max_volume:  # also keeps math.ceil away from inf
             guess = math.ceil(crossing)
@@ -87,13 +83,9 @@ def first_volume(challenger: CostLine, incumbent: CostLine, horizon: int, max_vo
     if not ok(max_volume):
         return None
     # Only float rounding of totals near 10^16 and beyond gets here; the
-    # answer must still agree with the totals reported.
-    # Rounding moved the crossing: bisect, keeping ok(high) and not ok(low).
-    low, high = 0, max_volume
-    if ok(guess):
-        high = guess
-    else:
-        low = guess
+    # answer must still agree with the totals reported. Bisect, keeping
+    # ok(high) and not ok(low).
+    low, high = (0, guess) if ok(guess) else (guess, max_volume)
     while high - low > 1:
         middle = (low + high) // 2
         if ok(middle):
@@ -106,56 +98,66 @@ def first_volume(challenger: CostLine, incumbent: CostLine, horizon: int, max_vo
 class CostReport(NamedTuple):
     lines: dict[str, CostLine]
     totals: dict[str, float]
-    cheapest: str
+    ruled_out: dict[str, str]  # option id -> the reason
+    cheapest: str | None  # None only if every option is ruled out
     volume: int
     horizon: int
 
-    def cheaper(self, option: str, than: str) -> bool:
-        """Whether ``option`` costs strictly less than ``than`` over the horizon."""
-        return self.totals[option] < self.totals[than]
+    def costs_at_most(self, option: str, than: str) -> bool:
+        """Whether ``option`` costs no more than ``than`` over the horizon."""
+        return self.totals[option] <= self.totals[than]
 
 
-def cost_report(inputs: Mapping[str, Any]) -> CostReport:
-    volume, horizon = inputs["monthly_requests"], inputs["horizon_months"]
-    lines = cost_lines(inputs)
-    totals = {option: lines[option].total(volume, horizon) for option in OPTION_IDS}
-    # min() keeps the first of equal totals: the article's order of preference.
-    cheapest = min(OPTION_IDS, key=totals.__getitem__)
-    return CostReport(lines, totals, cheapest, volume, horizon)
+def cost_report(rules: Rules, inputs: Mapping[str, Any]) -> CostReport:
+    model = rules.cost_model
+    volume, horizon = inputs[model.volume], inputs[model.horizon]
+    lines = cost_lines(rules, inputs)
+    totals = {option: line.total(volume, horizon) for option, line in lines.items()}
+    ctx = Context(inputs, None)
+    ruled_out = {}
+    for option in rules.options.values():
+        reason = next((r.reason for r in option.ruled_out if r.when.check(ctx)), None)
+        if reason is not None:
+            ruled_out[option.id] = reason
+    # min() keeps the first of equal totals: the rule file's order of preference.
+    allowed = [option for option in totals if option not in ruled_out]
+    cheapest = min(allowed, key=totals.__getitem__) if allowed else None
+    return CostReport(lines, totals, ruled_out, cheapest, volume, horizon)
 
 
-def bands(rules: Rules, report: CostReport, runs: int) -> dict[str, dict[str, float | None]]:
-    """Each option's total with the article's figures put in place of the inputs'.
+class Band(NamedTuple):
+    """An option's total with the article's figures in place of the inputs'.
 
-    The API's per-request price and the fine-tune's run cost have an article
-    range, giving a low and a high total; the custom build's "$50,000+" gives
-    a low total only.
+    ``high`` is None when the article gives only a floor. ``ranged`` names the
+    fields given the article's figures; ``mixed`` says other figures of the
+    line (our assumptions, or the reader's) stayed as they were.
     """
-    volume, horizon, lines = report.volume, report.horizon, report.lines
-    fields = rules.fields
-    tune, custom = lines["fine_tune"], lines["custom"]
-    price, run, build = fields["api_cost_per_request"], fields["fine_tune_run_cost"], fields["custom_build_cost"]
-    # CostLine.total's formula, written out: this is on every evaluation's path.
-    tune_monthly = horizon * (volume * tune.per_request + tune.fixed_monthly)
-    custom_monthly = horizon * (volume * custom.per_request + custom.fixed_monthly)
-    return {
-        "api": {
-            "low": round(0.0 + horizon * (volume * price.article_low + 0.0), 2),
-            "high": round(0.0 + horizon * (volume * price.article_high + 0.0), 2),
-        },
-        "fine_tune": {
-            "low": round(runs * run.article_low + tune_monthly, 2),
-            "high": round(runs * run.article_high + tune_monthly, 2),
-        },
-        "custom": {"low": round(build.article_low + custom_monthly, 2), "high": None},
-    }
+
+    low: float
+    high: float | None
+    ranged: tuple[str, ...]
+    mixed: bool
 
 
-def break_evens(report: CostReport, max_volume: int) -> dict[str, int | None]:
-    """``<challenger>_vs_<incumbent>``: the first monthly volume at which the
-    challenger's total is at most the incumbent's."""
-    lines, horizon = report.lines, report.horizon
-    return {
-        f"{challenger}_vs_{incumbent}": first_volume(lines[challenger], lines[incumbent], horizon, max_volume)
-        for challenger, incumbent in BREAK_EVEN_PAIRS
-    }
+def band(rules: Rules, option_id: str, inputs: Mapping[str, Any]) -> Band | None:
+    """The option's band, or None when the article gives no figure for its line."""
+    spec = rules.options[option_id].cost
+    ranged = tuple(f for f in spec.field_ids if rules.fields[f].article_low is not None)
+    if not ranged:
+        return None
+    model = rules.cost_model
+    volume, horizon = inputs[model.volume], inputs[model.horizon]
+    low = dict(inputs, **{f: rules.fields[f].article_low for f in ranged})
+    total_low = cost_line(spec, low, horizon).total(volume, horizon)
+    total_high = None
+    if all(rules.fields[f].article_high is not None for f in ranged):
+        high = dict(inputs, **{f: rules.fields[f].article_high for f in ranged})
+        total_high = cost_line(spec, high, horizon).total(volume, horizon)
+    line = cost_line(spec, inputs, horizon)
+    # Other figures matter only where they add to the total.
+    mixed = any(
+        f not in ranged
+        and (f == spec.repeat_every and line.runs > 1 or f != spec.repeat_every and inputs[f] != 0)
+        for f in spec.field_ids
+    )
+    return Band(total_low, total_high, ranged, mixed)

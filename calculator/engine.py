@@ -1,9 +1,10 @@
-"""The engine: inputs in, the framework's answer out, as JSON-ready dicts.
+"""The engine: inputs in, the framework's answer out.
 
-:func:`evaluate` is the one pure function every interface calls (the command
-line, the build, and the browser worker through calculator.page).
-:func:`evaluate_json` and :func:`evaluate_query` are its string-in,
-string-out doors for JSON and for a URL query.
+:func:`answer` gives the typed view (calculator.answer.Answer) every output
+renders from; :func:`evaluate` is the JSON-ready dict of the contract, the
+one pure function every interface calls. :func:`evaluate_json` and
+:func:`evaluate_query` are its string-in, string-out doors for JSON and for
+a URL query.
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ from __future__ import annotations
 import json
 from typing import Any, Mapping
 
+from .answer import Answer, BreakEven, Change, Note, OptionCost, Step, figures
 from .conditions import Context
-from .costs import CostReport, bands, break_evens, cost_report, training_runs
-from .flips import flips_with_text
-from .formatting import count, money
+from .costs import CostReport, band, cost_report, first_volume
+from .flips import flips, in_words
+from .formatting import count, excerpt, money
 from .inputs import VERSION_PARAM, parse_json, parse_query, to_query, validate
 from .models import Rules, Target
 from .rules import default_rules
@@ -22,55 +24,51 @@ from .rules import default_rules
 Result = dict[str, Any]
 
 
-def walk(rules: Rules, ctx: Context, start: Target | None = None) -> tuple[str, list[dict[str, str]]]:
-    """Follow the tree from ``start`` (the root by default) to a leaf.
-
-    Returns the leaf id and the path: one ``{"node", "answer"}`` per question
-    asked, from the first to the one that led to the leaf. ``answer`` is the
-    branch taken ("yes" or "no"); a question decided by a choice also gives
-    the chosen ``value``.
-    """
+def walk(rules: Rules, ctx: Context, start: Target | None = None) -> tuple[str, list[Step]]:
+    """Follow the tree from ``start`` (the root by default) to a leaf; return
+    the leaf id and one step per question asked."""
     target = start or Target("question", rules.root)
-    path: list[dict[str, str]] = []
+    path: list[Step] = []
     questions = rules.questions
     while not target.is_leaf:
         question = questions[target.id]
         test = question.test
         yes = test.check(ctx)
-        step = {"node": question.id, "answer": "yes" if yes else "no"}
+        answer = "yes" if yes else "no"
+        value, label = None, answer.capitalize()
         if test.op == "in":
             # A choice decided the answer ("untested" counts as yes): keep it.
-            step["value"] = ctx.inputs[test.field]
-        path.append(step)
+            value = ctx.inputs[test.field]
+            field = rules.fields[test.field]
+            label = field.choice_labels[field.choices.index(value)]
+        path.append(Step(question, answer, value, label))
         target = question.yes if yes else question.no
     return target.id, path
 
 
-def _changes(rules: Rules, ctx: Context, leaf: str, path: list[dict[str, str]]) -> list[Result]:
+def leaf_for(rules: Rules, values: Mapping[str, Any]) -> str:
+    """Where valid input values (defaults filled in) lead in the tree."""
+    inputs = {**rules.defaults(), **values}
+    return walk(rules, Context(inputs, cost_report(rules, inputs)))[0]
+
+
+def _changes(rules: Rules, ctx: Context, leaf: str, path: list[Step]) -> tuple[Change, ...]:
     """For each question on the path: where the other answer leads, and what
     change of inputs gives that other answer."""
     changes = []
     for step in path:
-        question = rules.questions[step["node"]]
-        other_answer = "no" if step["answer"] == "yes" else "yes"
+        question = step.question
+        other_answer = "no" if step.answer == "yes" else "yes"
         other_leaf, _ = walk(rules, ctx, question.yes if other_answer == "yes" else question.no)
-        ways, how = flips_with_text(rules, question.test, ctx)
+        ways = flips(rules, question.test, ctx)
         title = rules.leaves[other_leaf].title
         if ways:
+            how = in_words(ways)
             text = f"{how} → {title}" if other_leaf != leaf else f"{how} → still {title}"
         else:
             text = f"No change of inputs turns this answer to {other_answer}."
-        changes.append(
-            {
-                "node": question.id,
-                "answer": other_answer,
-                "leaf": other_leaf,
-                "changes_answer": other_leaf != leaf,
-                "ways": ways,
-                "text": text,
-            }
-        )
-    return changes
+        changes.append(Change(question, other_answer, rules.leaves[other_leaf], other_leaf != leaf, ways, text))
+    return tuple(changes)
 
 
 class _Placeholders(dict):
@@ -90,6 +88,11 @@ class _Placeholders(dict):
             value = rules.options[self.option].title
         elif name == "recommended_total":
             value = money(costs.totals[self.option])
+        elif name.startswith("total_") and name[6:] in costs.totals:
+            value = money(costs.totals[name[6:]])
+        elif name.startswith("extra_") and name not in rules.fields:
+            a, _, b = name[6:].partition("_over_")
+            value = money(costs.totals[a] - costs.totals[b])
         else:
             field = rules.fields[name]
             raw = self.inputs[name]
@@ -105,53 +108,64 @@ class _Placeholders(dict):
         return value
 
 
-def evaluate_valid(rules: Rules, inputs: Mapping[str, Any]) -> Result:
-    """The answer for inputs that :func:`calculator.inputs.validate` accepted."""
-    costs = cost_report(inputs)
+def answer(rules: Rules, inputs: Mapping[str, Any]) -> Answer:
+    """The typed answer for inputs that :func:`calculator.inputs.validate` accepted."""
+    costs = cost_report(rules, inputs)
     ctx = Context(inputs=inputs, costs=costs)
     leaf_id, path = walk(rules, ctx)
     leaf = rules.leaves[leaf_id]
     done = Context(inputs, costs, leaf_id, leaf.option, costs.cheapest)
     values = _Placeholders(rules, inputs, costs, leaf.option)
-    considerations = [
-        {"id": c.id, "text": c.text.format_map(values)} for c in rules.considerations if c.when.check(done)
-    ]
+    notes = tuple(Note(c.id, c.text.format_map(values)) for c in rules.considerations if c.when.check(done))
     volume, horizon = costs.volume, costs.horizon
-    runs = training_runs(horizon, inputs["retrain_every_months"])
-    band = bands(rules, costs, runs)
-    options = {}
-    for option, line in costs.lines.items():
-        entry: Result = {
-            "one_off": line.one_off,
-            "monthly": line.monthly(volume),
-            "total": costs.totals[option],
-            "band": band[option],
-        }
-        options[option] = entry
-    options["fine_tune"]["training_runs"] = runs
-    return {
-        "version": rules.version,
-        "inputs": dict(inputs),
-        "query": to_query(rules, inputs),
-        "recommendation": {
-            "id": leaf.id,
-            "title": leaf.title,
-            "option": leaf.option,
-            "action": leaf.action,
-            "why": leaf.why,
-            "next_steps": list(leaf.next_steps),
-        },
-        "path": path,
-        "changes": _changes(rules, ctx, leaf_id, path),
-        "considerations": considerations,
-        "costs": {
-            "monthly_requests": volume,
-            "horizon_months": horizon,
-            "options": options,
-            "cheapest": costs.cheapest,
-        },
-        "break_even": break_evens(costs, int(rules.fields["monthly_requests"].max)),
-    }
+    options = []
+    for option in rules.options.values():
+        line = costs.lines[option.id]
+        options.append(
+            OptionCost(
+                option=option,
+                one_off=line.one_off,
+                up_front=line.one_off / line.runs,
+                runs=line.runs if option.cost.repeat_every else None,
+                monthly=line.monthly(volume),
+                total=costs.totals[option.id],
+                band=band(rules, option.id, inputs),
+                ruled_out=costs.ruled_out.get(option.id),
+                cheapest=option.id == costs.cheapest,
+                recommended=option.id == leaf.option,
+            )
+        )
+    max_volume = int(rules.fields[rules.cost_model.volume].max)
+    break_evens = tuple(
+        BreakEven(
+            rules.options[p.challenger],
+            rules.options[p.incumbent],
+            first_volume(costs.lines[p.challenger], costs.lines[p.incumbent], horizon, max_volume),
+        )
+        for p in rules.cost_model.break_evens
+    )
+    return Answer(
+        version=rules.version,
+        source=rules.source,
+        inputs=dict(inputs),
+        query=to_query(rules, inputs),
+        leaf=leaf,
+        option=rules.options[leaf.option],
+        path=tuple(path),
+        changes=_changes(rules, ctx, leaf_id, path),
+        considerations=notes,
+        volume=volume,
+        horizon=horizon,
+        costs=tuple(options),
+        cheapest=rules.options[costs.cheapest] if costs.cheapest else None,
+        break_evens=break_evens,
+        figures=figures(rules, inputs),
+    )
+
+
+def evaluate_valid(rules: Rules, inputs: Mapping[str, Any]) -> Result:
+    """The result object for inputs that :func:`calculator.inputs.validate` accepted."""
+    return answer(rules, inputs).to_json()
 
 
 def evaluate(raw: Any, rules: Rules | None = None) -> Result:
@@ -174,6 +188,7 @@ def dumps(result: Result) -> str:
 
 def evaluate_json(text: str, rules: Rules | None = None) -> str:
     """JSON text in, JSON text out: :func:`evaluate` for scripts in other languages."""
+    rules = rules or default_rules()
     raw, errors = parse_json(text)
     if errors:
         return dumps({"errors": errors})
@@ -183,21 +198,31 @@ def evaluate_json(text: str, rules: Rules | None = None) -> str:
 def evaluate_query(query: str, rules: Rules | None = None) -> str:
     """A URL query string in, the result JSON out.
 
-    A link made with another rule version still answers, with a notice that
-    the rules (and so perhaps the defaults) have changed since.
+    The URL door is forgiving: parameters that are not inputs are ignored and
+    listed under ``ignored``. A link made with another rule version still
+    answers, with a notice that says what changed since.
     """
     rules = rules or default_rules()
-    inputs, errors, page = parse_query(rules, query)
-    result: Result = {"errors": errors} if errors else evaluate_valid(rules, inputs)
-    notices = version_notices(rules, page)
+    parsed = parse_query(rules, query)
+    result: Result = {"errors": parsed.errors} if parsed.errors else evaluate_valid(rules, parsed.inputs)
+    notices = version_notices(rules, parsed.page)
     if notices:
         result["notices"] = notices
+    if parsed.ignored:
+        result["ignored"] = parsed.ignored
     return dumps(result)
 
 
 def version_notices(rules: Rules, page: Mapping[str, str]) -> list[str]:
-    """A notice when a link was made with another version of the rules."""
+    """A notice when a link was made with another version of the rules,
+    naming what changed since, from the rule file's changelog."""
     made_with = page.get(VERSION_PARAM)
     if made_with is None or made_with == rules.version:
         return []
-    return [f"This link was made with version {made_with} of the rules; it is answered with version {rules.version}."]
+    versions = [release.version for release in rules.changelog]
+    shown = excerpt(made_with)
+    if made_with not in versions:
+        return [f"This link was made with rules version {shown}, which this site does not know; it is answered with version {rules.version}."]
+    newer = rules.changelog[: versions.index(made_with)]
+    changes = " ".join(change for release in newer for change in release.changes)
+    return [f"This link was made with rules version {shown}; it is answered with version {rules.version}. What changed: {changes}"]

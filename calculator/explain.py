@@ -1,53 +1,46 @@
-"""The result as plain text for a terminal: ``python -m calculator explain``."""
+"""The answer as plain text for a terminal: ``python -m calculator explain``."""
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Mapping
 
-from .formatting import band, count, money
-from .models import OPTION_IDS, Rules
-from .report import answer_label
-
-WIDTH = 78
+from .answer import Answer
+from .formatting import count, money
+from .report import band_text, break_even_text, credit_text, figures_text, later_runs_text, option_marks
 
 
-def explain(rules: Rules, result: Mapping[str, Any]) -> str:
-    """Every part of a result, in the order a reader needs it."""
-    rec = result["recommendation"]
-    costs = result["costs"]
-    lines = [f"Recommendation: {rec['title']} ({rec['id']})", f"  {rec['action']}", f"  Why: {rec['why']}", "  Next steps:"]
-    lines += [f"    {i}. {step}" for i, step in enumerate(rec["next_steps"], 1)]
+def explain(ans: Answer) -> str:
+    """Every part of an answer, in the order a reader needs it."""
+    leaf = ans.leaf
+    lines = [f"Recommendation: {leaf.title} ({leaf.id})", f"  {leaf.action}", f"  Why: {leaf.why}", "  Next steps:"]
+    lines += [f"    {i}. {step}" for i, step in enumerate(leaf.next_steps, 1)]
 
     lines += ["", "How the tree got there:"]
-    for i, step in enumerate(result["path"], 1):
-        lines.append(f"  {i}. {rules.questions[step['node']].question}  {answer_label(rules, step).lower()}")
+    lines += [f"  {i}. {s.question.question}  {s.label.lower()}" for i, s in enumerate(ans.path, 1)]
 
     lines += ["", "What would change the answer:"]
-    lines += [f"  - {rules.questions[c['node']].title}: {c['text']}" for c in result["changes"]]
+    lines += [f"  - {c.question.title}: {c.text}" for c in ans.changes]
 
-    volume, horizon = costs["monthly_requests"], costs["horizon_months"]
-    lines += ["", f"Costs over {horizon} months at {count(volume)} requests a month:"]
-    header = f"  {'option':<20}{'one-off':>14}{'monthly':>14}{'total':>16}   article's figures"
-    lines.append(header)
-    for option in OPTION_IDS:
-        o = costs["options"][option]
-        lines.append(
-            f"  {rules.options[option].title:<20}{money(o['one_off']):>14}{money(o['monthly']):>14}"
-            f"{money(o['total']):>16}   {band(o['band']['low'], o['band']['high'])}"
-        )
-    runs = costs["options"]["fine_tune"]["training_runs"]
-    lines.append(f"  Fine-tuning counts {runs} training run{'s' if runs != 1 else ''} over the horizon.")
-    lines.append(f"  Cheapest over the horizon: {rules.options[costs['cheapest']].title}")
+    lines += ["", f"Costs over {ans.horizon} months at {count(ans.volume)} requests a month:"]
+    lines.append(f"  {'option':<20}{'up front':>12}{'monthly':>14}{'total':>16}")
+    for c in ans.costs:
+        lines.append(f"  {c.option.title:<20}{money(c.up_front):>12}{money(c.monthly):>14}{money(c.total):>16}")
+        details = [f"later training runs: {later_runs_text(c)}"] if c.runs is not None else []
+        details.append(f"using the article's ranges: {band_text(c)}")
+        marks = option_marks(c)
+        if marks:
+            details.append(", ".join(marks) + (f" ({c.ruled_out})" if c.ruled_out else ""))
+        lines += [f"    {d}" for d in details]
+    cheapest = ans.cheapest.title if ans.cheapest else "none (every option is ruled out)"
+    lines.append(f"  Cheapest over the horizon, of the options not ruled out: {cheapest}")
+    lines.append(f"  Figures: {figures_text(ans)}.")
 
-    lines += ["", "Break-even volumes (requests a month):"]
-    for key, volume_at in result["break_even"].items():
-        challenger, incumbent = key.split("_vs_")
-        names = f"{rules.options[challenger].title} vs {rules.options[incumbent].title}"
-        shown = count(volume_at) if volume_at is not None else "never, at any volume up to the maximum"
-        lines.append(f"  {names:<34}{shown}")
+    lines += ["", "Break-even volumes:"]
+    lines += [f"  - {break_even_text(b)}" for b in ans.break_evens]
 
     lines += ["", "Considerations:"]
-    lines += [f"  - {c['text']}" for c in result["considerations"]] or ["  (none for these inputs)"]
+    lines += [f"  - {c.text}" for c in ans.considerations] or ["  (none for these inputs)"]
+    lines += ["", credit_text(ans)]
     return "\n".join(lines) + "\n"
 
 

@@ -94,22 +94,27 @@ def _every(rules: Rules, parts: list[Condition], ctx: Context) -> Alternatives:
     return combined
 
 
-def _flip_cheaper(rules: Rules, c: Condition, ctx: Context, target: bool) -> Alternatives:
-    """The monthly volume at which one option starts or stops costing less."""
+def _flip_not(rules: Rules, c: Condition, ctx: Context, target: bool) -> Alternatives:
+    return _FLIPPERS[c.of[0].op](rules, c.of[0], ctx, not target)
+
+
+def _flip_costs_at_most(rules: Rules, c: Condition, ctx: Context, target: bool) -> Alternatives:
+    """The monthly volume at which one option starts or stops costing no more
+    than another: the break-even rule, so both report the same number."""
     report: CostReport = ctx.costs
-    field = rules.fields["monthly_requests"]
+    field = rules.fields[rules.cost_model.volume]
     option, than = report.lines[c.option], report.lines[c.than]
     max_volume = int(field.max)
     if option.per_request < than.per_request:
-        # Cheaper from some volume on: below it, not.
-        start = first_volume(option, than, report.horizon, max_volume, strict=True)
+        # At most from some volume on: below it, dearer.
+        start = first_volume(option, than, report.horizon, max_volume)
         if start is None:
             return []
         if target:
             return [[_requirement(field, f"{_amount(start, field)} or more", start)]]
         return [[_requirement(field, f"fewer than {_amount(start, field)}", start)]] if start > 0 else []
-    # Cheaper up to some volume, dearer from it on (or never cheaper at all).
-    end = first_volume(than, option, report.horizon, max_volume)
+    # At most up to some volume, dearer from it on (or dearer at every volume).
+    end = first_volume(than, option, report.horizon, max_volume, strict=True)
     if end is None:
         return []
     if target:
@@ -126,13 +131,9 @@ _FLIPPERS: Final[Mapping[str, Callable[[Rules, Condition, Context, bool], Altern
     "in": _flip_in,
     "all": _flip_all,
     "any": _flip_any,
-    "cheaper": _flip_cheaper,
+    "not": _flip_not,
+    "costs_at_most": _flip_costs_at_most,
 }
-
-
-# Operators whose ways to flip depend only on the condition and the answer
-# wanted, not on the other inputs: worked out once per condition.
-_STATIC: Final = frozenset({"true", "false", "below", "at_least", "between", "in"})
 
 
 def flips(rules: Rules, condition: Condition, ctx: Context) -> Alternatives:
@@ -140,22 +141,9 @@ def flips(rules: Rules, condition: Condition, ctx: Context) -> Alternatives:
 
     An empty list means no change of inputs can flip it.
     """
-    return flips_with_text(rules, condition, ctx)[0]
+    return _FLIPPERS[condition.op](rules, condition, ctx, not condition.check(ctx))
 
 
-def flips_with_text(rules: Rules, condition: Condition, ctx: Context) -> tuple[Alternatives, str]:
-    """:func:`flips`, and the same in words: "A; B or C" (all of A and B, or C)."""
-    target = not condition.check(ctx)
-    if condition.op not in _STATIC:
-        ways = _FLIPPERS[condition.op](rules, condition, ctx, target)
-        return ways, _in_words(ways)
-    known = condition.memo.get(target)
-    if known is None:
-        ways = _FLIPPERS[condition.op](rules, condition, ctx, target)
-        known = condition.memo[target] = (ways, _in_words(ways))
-    ways, text = known
-    return [[dict(requirement) for requirement in way] for way in ways], text  # callers own their copy
-
-
-def _in_words(ways: Alternatives) -> str:
+def in_words(ways: Alternatives) -> str:
+    """Alternatives in words: "A; B or C" (all of A and B, or C)."""
     return " or ".join("; ".join(r["text"] for r in way) for way in ways)

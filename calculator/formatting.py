@@ -63,3 +63,12 @@ def band(low: float, high: float | None) -> str:
     if high is None:
         return f"from {money(low)}"
     return f"{money(low)} – {money(high)}"
+
+
+EXCERPT_LENGTH = 40
+
+
+def excerpt(text: str, length: int = EXCERPT_LENGTH) -> str:
+    """At most ``length`` characters of a value, for a message: the rest is
+    cut and marked, so a 50 MB value never travels into an error."""
+    return text if len(text) <= length else text[:length] + "…"

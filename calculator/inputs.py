@@ -10,9 +10,12 @@ from __future__ import annotations
 import json
 import math
 import re
-from typing import Any, Final, Mapping
+from typing import TYPE_CHECKING, Any, Final, Mapping, NamedTuple
 
-from .models import Field, Rules
+from .formatting import excerpt
+
+if TYPE_CHECKING:  # models builds on this module's checks
+    from .models import Field, Rules
 
 Error = dict[str, str]
 
@@ -25,10 +28,26 @@ PAGE_PARAMS: Final = frozenset({VERSION_PARAM, "embed"})
 _NUMBER_TEXT: Final = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _INTEGER_TEXT: Final = re.compile(r"[+-]?[0-9]+")  # [0-9], not \d: "١٠" is no number here
 _ROOT: Final = "input"
+# Unknown names get a "did you mean" only for the first few, and are listed
+# only up to a bound: a million unknown keys must answer as fast as one.
+NAMED_UNKNOWN: Final = 5
+LISTED_IGNORED: Final = 10
+# More digits than any bound in the rule data can need; Python refuses to
+# turn 4,300 or more digits into an int at all.
+MAX_DIGITS: Final = 40
 IDENTIFIER: Final = re.compile(r"[a-z][a-z0-9_]*")
 
 
+class TooLong(NamedTuple):
+    """A JSON number with more digits than any field allows, kept unconverted."""
+
+    digits: int
+    negative: bool = False
+
+
 def _json_kind(value: Any) -> str:
+    if isinstance(value, TooLong):
+        return f"a number of {value.digits:,} digits"
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -76,9 +95,12 @@ def check_value(field: Field, value: Any) -> tuple[Any, str | None]:
     if kind == "choice":
         if isinstance(value, str) and value in field.choices:
             return value, None
-        shown = repr(value) if isinstance(value, str) else _json_kind(value)
+        shown = repr(excerpt(value)) if isinstance(value, str) else _json_kind(value)
         return None, f"must be one of {_or_list(field.choices)}, not {shown}"
     # number or integer
+    if isinstance(value, TooLong):
+        bound = _check_range(field, -math.inf if value.negative else math.inf)
+        return None, f"is {_json_kind(value)}; {bound or 'too long to use'}"
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None, f"must be {_expected(field)}, not {_json_kind(value)}"
     if isinstance(value, float) and not math.isfinite(value):
@@ -115,14 +137,27 @@ def printable(name: str) -> str:
     return name
 
 
-def _unknown_field(rules: Rules, name: Any) -> Error:
+def shown_name(name: Any) -> str:
+    """A name from outside as a message may quote it: printable and short."""
+    return excerpt(printable(str(name)))
+
+
+def unknown_names(rules: Rules, names: list[str], where: str) -> list[Error]:
+    """Errors for names that are not input fields: the first few named, with
+    a "did you mean" where one is close, and the rest counted."""
     import difflib  # only for this hint: Pyodide compiles each stdlib module it imports
 
-    hint = difflib.get_close_matches(str(name), list(rules.fields), n=1)
-    message = "is not an input field"
-    if hint:
-        message += f"; did you mean '{hint[0]}'?"
-    return {"field": printable(str(name)), "message": message}
+    errors = []
+    for name in names[:NAMED_UNKNOWN]:
+        message = "is not an input field"
+        hint = difflib.get_close_matches(name, list(rules.fields), n=1) if len(name) <= 2 * MAX_DIGITS else []
+        if hint:
+            message += f"; did you mean '{hint[0]}'?"
+        errors.append({"field": shown_name(name), "message": message})
+    if len(names) > NAMED_UNKNOWN:
+        rest = len(names) - NAMED_UNKNOWN
+        errors.append({"field": where, "message": f"has {rest:,} more name{'s' if rest != 1 else ''} that are not input fields"})
+    return errors
 
 
 def validate(rules: Rules, raw: Any) -> tuple[dict[str, Any] | None, list[Error]]:
@@ -132,11 +167,8 @@ def validate(rules: Rules, raw: Any) -> tuple[dict[str, Any] | None, list[Error]
     """
     if not isinstance(raw, Mapping):
         return None, [{"field": _ROOT, "message": f"must be a JSON object, not {_json_kind(raw)}"}]
-    errors: list[Error] = []
     fields = rules.fields
-    for name in raw:
-        if name not in fields:
-            errors.append(_unknown_field(rules, name))
+    errors = unknown_names(rules, [str(name) for name in raw if name not in fields], _ROOT)
     inputs: dict[str, Any] = {}
     for name, field in fields.items():
         if name in raw:
@@ -156,7 +188,7 @@ def parse_text(field: Field, text: str) -> tuple[Any, str | None]:
         lowered = text.strip().lower()
         if lowered in ("true", "false"):
             return lowered == "true", None
-        return None, f"must be true or false, not {text!r}"
+        return None, f"must be true or false, not {excerpt(text)!r}"
     if kind == "choice":
         return text, None
     stripped = text.strip()
@@ -165,10 +197,11 @@ def parse_text(field: Field, text: str) -> tuple[Any, str | None]:
             return None, None
         return None, f"is empty; give {_expected(field)}"
     if kind == "integer" and _INTEGER_TEXT.fullmatch(stripped):
-        return int(stripped), None
+        digits = len(stripped.lstrip("+-").lstrip("0"))
+        return (TooLong(digits, stripped.startswith("-")) if digits > MAX_DIGITS else int(stripped)), None
     if _NUMBER_TEXT.fullmatch(stripped):
         return float(stripped), None
-    return None, f"{text!r} is not {_expected(field)}"
+    return None, f"{excerpt(text)!r} is not {_expected(field)}"
 
 
 _HEX: Final = frozenset("0123456789abcdefABCDEF")
@@ -206,43 +239,56 @@ def _unquote(text: str) -> str:
     return out.decode("utf-8", "replace")
 
 
-def parse_pairs(rules: Rules, pairs: list[tuple[str, str]]) -> tuple[dict[str, Any], list[Error]]:
-    """Turn (field, text) pairs into a raw input object, reporting text errors."""
+def parse_pairs(rules: Rules, pairs: list[tuple[str, str]]) -> tuple[dict[str, Any], list[Error], list[str]]:
+    """Turn (field, text) pairs into a raw input object; return it, the text
+    errors, and the names that are not input fields (for the caller to
+    report or to ignore)."""
     raw: dict[str, Any] = {}
     errors: list[Error] = []
+    unknown: list[str] = []
     seen: set[str] = set()
     for name, text in pairs:
+        field = rules.fields.get(name)
+        if field is None:
+            unknown.append(name)
+            continue
         if name in seen:
             errors.append({"field": name, "message": "is given more than once"})
             continue
         seen.add(name)
-        field = rules.fields.get(name)
-        if field is None:
-            errors.append(_unknown_field(rules, name))
-            continue
         value, problem = parse_text(field, text)
         if problem:
             errors.append({"field": name, "message": problem})
         else:
             raw[name] = value
-    return raw, errors
+    return raw, errors, unknown
 
 
-def parse_query(rules: Rules, query: str) -> tuple[dict[str, Any] | None, list[Error], dict[str, str]]:
-    """Parse a URL query string into (inputs, errors, page parameters).
+class ParsedQuery(NamedTuple):
+    inputs: dict[str, Any] | None  # None when there are errors
+    errors: list[Error]
+    page: dict[str, str]  # the page's own parameters: the rule version, embed
+    ignored: list[str]  # names that are not inputs, short, at most LISTED_IGNORED
+
+
+def parse_query(rules: Rules, query: str) -> ParsedQuery:
+    """Parse a URL query string.
 
     The same field names as the JSON input; booleans are ``true``/``false``;
-    an empty latency means no budget. ``v`` (the rule version the link was made
-    with) and ``embed`` belong to the page and are returned separately.
+    an empty latency means no budget. ``v`` (the rule version the link was
+    made with) and ``embed`` belong to the page and are returned separately.
+    Other names (``utm_source``, ``fbclid``, Material's search ``h``) are
+    ignored and listed: links pick them up on their way to a reader.
     """
     pairs = query_pairs(query)
     page = {name: text for name, text in pairs if name in PAGE_PARAMS}
-    raw, errors = parse_pairs(rules, [(n, t) for n, t in pairs if n not in PAGE_PARAMS])
+    raw, errors, unknown = parse_pairs(rules, [(n, t) for n, t in pairs if n not in PAGE_PARAMS])
+    ignored = [shown_name(name) for name in dict.fromkeys(unknown)][:LISTED_IGNORED]
     inputs, more = validate(rules, raw)
     errors.extend(more)
     if errors:
-        return None, errors, page
-    return inputs, [], page
+        return ParsedQuery(None, errors, page, ignored)
+    return ParsedQuery(inputs, [], page, ignored)
 
 
 def plain_number(value: float | int) -> str:
@@ -306,10 +352,15 @@ def parse_json(text: str) -> tuple[Any, list[Error]]:
             obj[key] = value
         return obj
 
+    def whole_number(digits: str) -> Any:
+        # Left as it is written beyond any bound: int() refuses 4,300 digits.
+        length = len(digits.lstrip("-").lstrip("0"))
+        return TooLong(length, digits.startswith("-")) if length > MAX_DIGITS else int(digits)
+
     try:
-        raw = json.loads(text, object_pairs_hook=keep_pairs)
+        raw = json.loads(text, object_pairs_hook=keep_pairs, parse_int=whole_number)
     except (ValueError, RecursionError) as error:
-        return None, [{"field": _ROOT, "message": f"is not valid JSON: {error}"}]
+        return None, [{"field": _ROOT, "message": f"is not valid JSON: {excerpt(str(error), 120)}"}]
     if repeated:
-        return None, [{"field": printable(key), "message": "is given more than once"} for key in repeated]
+        return None, [{"field": shown_name(key), "message": "is given more than once"} for key in dict.fromkeys(repeated)][:NAMED_UNKNOWN]
     return raw, []

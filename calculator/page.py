@@ -13,8 +13,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .engine import dumps, evaluate_valid, version_notices
+from .engine import answer as engine_answer
+from .engine import dumps, version_notices
 from .inputs import form_texts, parse_query
+from .models import Rules
 from .report import render_errors, render_markdown, render_result
 from .rules import default_rules
 
@@ -23,8 +25,8 @@ def _request(text: str) -> tuple[str, str, list[dict[str, str]]]:
     """(query, page_url, errors) from the request JSON."""
     try:
         request = json.loads(text)
-    except ValueError as error:
-        return "", "", [{"field": "request", "message": f"is not valid JSON: {error}"}]
+    except (ValueError, RecursionError):
+        return "", "", [{"field": "request", "message": "is not valid JSON"}]
     if not isinstance(request, dict):
         return "", "", [{"field": "request", "message": "must be a JSON object"}]
     query, page_url = request.get("query", ""), request.get("page_url", "")
@@ -33,7 +35,7 @@ def _request(text: str) -> tuple[str, str, list[dict[str, str]]]:
     return query, page_url, []
 
 
-def answer(request_json: str) -> str:
+def answer(request_json: str, rules: Rules | None = None) -> str:
     """``{"query": "...", "page_url": "..."}`` in; the page's answer out.
 
     The answer has ``status`` ("ready" or "error"), and then either the
@@ -41,39 +43,43 @@ def answer(request_json: str) -> str:
     address bar), ``html`` and ``markdown``, or ``errors`` (one per field)
     with ``html`` that lists them. ``form`` holds the text each form control
     should show (the page parses nothing itself). ``notices`` appear when a
-    link was made with another version of the rules.
+    link was made with another version of the rules; ``ignored`` lists the
+    query's parameters that are not inputs.
     """
-    rules = default_rules()
+    rules = rules or default_rules()
     query, page_url, errors = _request(request_json)
     if errors:
         return dumps({"status": "error", "errors": errors, "html": render_errors(rules, errors)})
-    inputs, errors, page = parse_query(rules, query)
+    parsed = parse_query(rules, query)
     # The embed flag belongs to the page and stays in its address.
-    kept = "&embed=1" if page.get("embed") == "1" else ""
-    notices = version_notices(rules, page)
-    if errors:
+    kept = "&embed=1" if parsed.page.get("embed") == "1" else ""
+    notices = version_notices(rules, parsed.page)
+    if parsed.errors:
         return dumps(
             {
                 "status": "error",
-                "errors": errors,
+                "errors": parsed.errors,
                 "notices": notices,
+                "ignored": parsed.ignored,
                 "form": form_texts(rules, query),
-                "html": render_errors(rules, errors),
+                "html": render_errors(rules, parsed.errors),
             }
         )
-    result = evaluate_valid(rules, inputs)
-    link = f"{page_url}?{result['query']}" if page_url else f"?{result['query']}"
+    ans = engine_answer(rules, parsed.inputs)
+    result = ans.to_json()
+    link = f"{page_url}?{ans.query}" if page_url else f"?{ans.query}"
     response: dict[str, Any] = {
         "status": "ready",
-        "recommendation": result["recommendation"]["id"],
-        "title": result["recommendation"]["title"],
-        "query": result["query"] + kept,
-        "inputs": result["inputs"],
-        "form": form_texts(rules, result["query"]),
+        "recommendation": ans.leaf.id,
+        "title": ans.leaf.title,
+        "query": ans.query + kept,
+        "inputs": dict(ans.inputs),
+        "form": form_texts(rules, ans.query),
         "path": result["path"],
         "notices": notices,
-        "html": render_result(rules, result),
-        "markdown": render_markdown(rules, result, link),
+        "ignored": parsed.ignored,
+        "html": render_result(rules, ans, parsed.ignored),
+        "markdown": render_markdown(rules, ans, link, page_url),
         "result": result,
     }
     return dumps(response)

@@ -1,22 +1,25 @@
 """The calculator page's result panel (HTML) and "Copy as Markdown" text.
 
-Pure functions of the engine's result: the build prerenders the default
-answer with them, and the browser worker renders every live answer with
-them, so both show the same markup. Every piece of text that comes from
-inputs or rules is escaped here; the page inserts this HTML as it is.
+Pure functions of the engine's typed answer (calculator.answer.Answer): the
+build prerenders the default answer with them, and the browser worker renders
+every live answer with them, so both show the same markup. Every piece of
+text that comes from inputs or rules is escaped here; the page inserts this
+HTML as it is.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any, Final, Mapping
+from typing import Any, Final, Mapping, Sequence
 
+from .answer import Answer, BreakEven, OptionCost
 from .costs import cost_lines
-from .formatting import amount_for, band, compact, count, figure_range, money
-from .models import OPTION_IDS, Rules
+from .formatting import amount_for, compact, count, money
+from .models import Rules
 
 # The section of the framework page each question and leaf links to.
 TREE_PAGE: Final = "../decision-tree/"
+ABOUT_PAGE: Final = "../about/"
 
 
 def _e(value: Any) -> str:
@@ -36,30 +39,43 @@ def _volume(value: int | None) -> str:
     return "never" if value is None else f"{count(value)} requests a month"
 
 
-def render_result(rules: Rules, result: Mapping[str, Any]) -> str:
+def _table(cls: str, label: str, body: str) -> str:
+    """A table in a wrapper that scrolls sideways on a phone; the wrapper can
+    take focus so keyboard users can scroll it too."""
+    return f'<div class="bvb-table-wrap {cls}" tabindex="0" role="region" aria-label="{_e(label)}"><table>{body}</table></div>'
+
+
+def render_result(rules: Rules, ans: Answer, ignored: Sequence[str] = ()) -> str:
     """The whole result panel as one HTML fragment."""
     parts = [
-        _recommendation(rules, result),
-        _path(rules, result),
-        _changes(rules, result),
-        _considerations(result),
-        _costs(rules, result),
-        _chart_section(rules, result),
+        _ignored(ignored),
+        _recommendation(ans),
+        _path(ans),
+        _changes(ans),
+        _considerations(ans),
+        _costs(ans),
+        _chart_section(rules, ans),
+        _credit(ans),
     ]
-    return f'<div class="bvb-result" data-leaf="{_e(result["recommendation"]["id"])}">{"".join(parts)}</div>'
+    return f'<div class="bvb-result" data-leaf="{_e(ans.leaf.id)}">{"".join(parts)}</div>'
 
 
-def _recommendation(rules: Rules, result: Mapping[str, Any]) -> str:
-    rec = result["recommendation"]
-    steps = "".join(f"<li>{_e(step)}</li>" for step in rec["next_steps"])
-    option = rules.options[rec["option"]]
-    leaf = rules.leaves[rec["id"]]
+def _ignored(names: Sequence[str]) -> str:
+    if not names:
+        return ""
+    listed = ", ".join(f"<code>{_e(n)}</code>" for n in names)
+    return f'<p class="bvb-note bvb-ignored">The link also carried parameters the calculator does not use; they were ignored: {listed}.</p>'
+
+
+def _recommendation(ans: Answer) -> str:
+    leaf, option = ans.leaf, ans.option
+    steps = "".join(f"<li>{_e(step)}</li>" for step in leaf.next_steps)
     return (
         '<section class="bvb-recommendation" aria-labelledby="bvb-rec-title">'
         '<p class="bvb-kicker">Recommendation</p>'
-        f'<h2 id="bvb-rec-title"><a href="{TREE_PAGE}#{_e(rec["id"])}">{_e(rec["title"])}</a></h2>'
-        f'<p class="bvb-action">{_e(rec["action"])}</p>'
-        f'<p><strong>Why:</strong> {_e(rec["why"])}</p>'
+        f'<h2 id="bvb-rec-title"><a href="{TREE_PAGE}#{_e(leaf.id)}">{_e(leaf.title)}</a></h2>'
+        f'<p class="bvb-action">{_e(leaf.action)}</p>'
+        f'<p><strong>Why:</strong> {_e(leaf.why)}</p>'
         f'<p class="bvb-option">Spends like: <strong>{_e(option.title)}</strong> ({_e(option.stance)}).'
         + (f" {_e(leaf.cost_note)}" if leaf.cost_note else "")
         + "</p>"
@@ -68,85 +84,103 @@ def _recommendation(rules: Rules, result: Mapping[str, Any]) -> str:
     )
 
 
-def answer_label(rules: Rules, step: Mapping[str, Any]) -> str:
-    """A path step's answer in words: "Yes", "No", or the choice made
-    ("Not tested yet" takes the "yes" branch of "is prompting reliable?")."""
-    if "value" in step:
-        field = rules.fields[rules.questions[step["node"]].test.field]
-        return dict(zip(field.choices, field.choice_labels))[step["value"]]
-    return step["answer"].capitalize()
-
-
-def _path(rules: Rules, result: Mapping[str, Any]) -> str:
-    items = []
-    for step in result["path"]:
-        question = rules.questions[step["node"]]
-        items.append(
-            f'<li data-node="{_e(question.id)}"><a href="{TREE_PAGE}#{_e(question.id)}">{_e(question.question)}</a> '
-            f'<span class="bvb-answer bvb-answer--{_e(step["answer"])}">{_e(answer_label(rules, step))}</span></li>'
-        )
-    rec = result["recommendation"]
-    items.append(f'<li class="bvb-path-leaf"><a href="{TREE_PAGE}#{_e(rec["id"])}">{_e(rec["title"])}</a></li>')
+def _path(ans: Answer) -> str:
+    items = [
+        f'<li data-node="{_e(s.question.id)}"><a href="{TREE_PAGE}#{_e(s.question.id)}">{_e(s.question.question)}</a> '
+        f'<span class="bvb-answer bvb-answer--{_e(s.answer)}">{_e(s.label)}</span></li>'
+        for s in ans.path
+    ]
+    items.append(f'<li class="bvb-path-leaf"><a href="{TREE_PAGE}#{_e(ans.leaf.id)}">{_e(ans.leaf.title)}</a></li>')
     return f'<section class="bvb-section-path"><h3>How the tree got there</h3><ol class="bvb-path">{"".join(items)}</ol></section>'
 
 
-def _changes(rules: Rules, result: Mapping[str, Any]) -> str:
+def _changes(ans: Answer) -> str:
     items = []
-    for change in result["changes"]:
-        question = rules.questions[change["node"]]
-        cls = "bvb-change" + (" is-same" if not change["changes_answer"] else "")
-        items.append(f'<li class="{cls}"><strong>{_e(question.title)}:</strong> {_e(change["text"])}</li>')
+    for change in ans.changes:
+        cls = "bvb-change" + (" is-same" if not change.changes_answer else "")
+        items.append(f'<li class="{cls}"><strong>{_e(change.question.title)}:</strong> {_e(change.text)}</li>')
     return f'<section class="bvb-section-changes"><h3>What would change the answer</h3><ul class="bvb-changes">{"".join(items)}</ul></section>'
 
 
-def _considerations(result: Mapping[str, Any]) -> str:
-    if not result["considerations"]:
+def _considerations(ans: Answer) -> str:
+    if not ans.considerations:
         return ""
-    items = "".join(f'<li data-consideration="{_e(c["id"])}">{_e(c["text"])}</li>' for c in result["considerations"])
+    items = "".join(f'<li data-consideration="{_e(c.id)}">{_e(c.text)}</li>' for c in ans.considerations)
     return f'<section class="bvb-section-considerations"><h3>Also consider</h3><ul class="bvb-considerations">{items}</ul></section>'
 
 
-def _costs(rules: Rules, result: Mapping[str, Any]) -> str:
-    costs = result["costs"]
-    rec_option = result["recommendation"]["option"]
+# The cost table's columns, shared by the page, the Markdown copy and the site.
+COST_COLUMNS: Final = ("Option", "Up front", "Later training runs", "Monthly", "Total", "Using the article's ranges")
+
+
+def later_runs_text(c: OptionCost) -> str:
+    """Training runs after the first, over the horizon: never shown as one-off."""
+    if c.runs is None or c.runs < 2:
+        return "none"
+    return f"{c.runs - 1} × {money(c.up_front)} = {money(c.later_runs)}"
+
+
+def band_text(c: OptionCost) -> str:
+    """The total with the article's figures, and what else it rests on."""
+    b = c.band
+    if b is None:
+        return "no article figure (our assumptions)"
+    shown = f"from {money(b.low)}" if b.high is None else f"{money(b.low)} – {money(b.high)}"
+    return shown + (" (with our assumptions for the rest)" if b.mixed else " (the article's range alone)")
+
+
+def option_marks(c: OptionCost) -> list[str]:
+    """Words that mark a row: cheapest, recommended, ruled out."""
+    marks = []
+    if c.ruled_out:
+        marks.append("ruled out")
+    if c.cheapest:
+        marks.append("cheapest")
+    if c.recommended:
+        marks.append("recommended")
+    return marks
+
+
+def _costs(ans: Answer) -> str:
     rows = []
-    for option in OPTION_IDS:
-        o = costs["options"][option]
-        marks = []
-        if option == costs["cheapest"]:
-            marks.append("is-cheapest")
-        if option == rec_option:
-            marks.append("is-recommended")
-        tags = "".join(
-            f' <span class="bvb-tag">{label}</span>'
-            for flag, label in ((option == costs["cheapest"], "cheapest"), (option == rec_option, "recommended"))
-            if flag
-        )
+    for c in ans.costs:
+        classes = " ".join("is-" + m.replace(" ", "-") for m in option_marks(c))
+        tags = "".join(f' <span class="bvb-tag">{m}</span>' for m in option_marks(c))
+        reason = f'<br><span class="bvb-reason">{_e(c.ruled_out)}</span>' if c.ruled_out else ""
         rows.append(
-            f'<tr class="{" ".join(marks)}" data-option="{option}"><th scope="row">{_e(rules.options[option].title)}{tags}</th>'
-            f"<td>{money(o['one_off'])}</td><td>{money(o['monthly'])}</td><td>{money(o['total'])}</td>"
-            f"<td>{band(o['band']['low'], o['band']['high'])}</td></tr>"
+            f'<tr class="{classes}" data-option="{_e(c.option.id)}"><th scope="row">{_e(c.option.title)}{tags}{reason}</th>'
+            f"<td>{money(c.up_front)}</td><td>{_e(later_runs_text(c))}</td><td>{money(c.monthly)}</td>"
+            f"<td>{money(c.total)}</td><td>{_e(band_text(c))}</td></tr>"
         )
-    runs = costs["options"]["fine_tune"]["training_runs"]
+    head = "".join(f'<th scope="col">{_e(h)}</th>' for h in COST_COLUMNS)
     return (
-        f'<section class="bvb-section-costs"><h3>Costs over {costs["horizon_months"]} months at {count(costs["monthly_requests"])} requests a month</h3>'
-        '<div class="bvb-table-wrap bvb-costs"><table><thead><tr><th scope="col">Option</th><th scope="col">One-off</th>'
-        '<th scope="col">Monthly</th><th scope="col">Total</th><th scope="col">With the article\'s figures</th></tr></thead>'
-        f'<tbody>{"".join(rows)}</tbody></table></div>'
-        f'<p class="bvb-note">Fine-tuning counts {runs} training run{"s" if runs != 1 else ""} over the horizon. '
-        f"The last column puts the article's figures in place of yours: {_e(article_ranges(rules))}.</p>"
+        f'<section class="bvb-section-costs"><h3>Costs over {ans.horizon} months at {count(ans.volume)} requests a month</h3>'
+        + _table("bvb-costs", "Costs by option", f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody>")
+        + f'<p class="bvb-note">Where the figures come from: {_e(figures_text(ans))}.</p>'
         "</section>"
     )
 
 
-def article_ranges(rules: Rules) -> str:
-    """The input figures the article gives a range or a floor for, in words."""
-    parts = []
-    for field in rules.fields.values():
-        if field.article_low is None:
-            continue
-        parts.append(f"{field.label} {figure_range(field.article_low, field.article_high, dollars=True)}")
-    return "; ".join(parts)
+def figures_text(ans: Answer) -> str:
+    """Every cost figure used, with its source in words."""
+    return "; ".join(f"{f.field.label} {_figure_value(f.field, f.value)} ({f.source})" for f in ans.figures)
+
+
+def _figure_value(field: Any, value: Any) -> str:
+    if value is None:
+        return "none"
+    if field.type in ("number", "integer"):
+        return amount_for(value, field.unit, field.label)
+    return str(value)
+
+
+def credit_text(ans: Answer) -> str:
+    s = ans.source
+    return f"Framework and figures from \u201c{s.title}\u201d by {s.author} ({s.publisher}); rules version {ans.version}."
+
+
+def _credit(ans: Answer) -> str:
+    return f'<p class="bvb-note bvb-credit">{_e(credit_text(ans))} <a href="{ABOUT_PAGE}">About the source</a>.</p>'
 
 
 # -- the chart ----------------------------------------------------------------
@@ -164,11 +198,11 @@ def _decades(low: float, high: float) -> tuple[int, int]:
     return math.floor(math.log10(low)), math.ceil(math.log10(high))
 
 
-def chart_domain(result: Mapping[str, Any], max_volume: float) -> tuple[float, float]:
+def chart_domain(ans: Answer, max_volume: float) -> tuple[float, float]:
     """The volumes the chart spans: every break-even and the user's volume,
     with a decade of room on each side, at least four decades in all."""
-    volume = max(result["costs"]["monthly_requests"], 1)
-    marks = [volume] + [v for v in result["break_even"].values() if v]
+    volume = max(ans.volume, 1)
+    marks = [volume] + [b.at for b in ans.break_evens if b.at]
     low_exp, high_exp = _decades(min(marks), max(marks))
     low_exp, high_exp = max(low_exp - 1, 0), min(high_exp + 1, round(math.log10(max_volume)))
     while high_exp - low_exp < 4:
@@ -183,13 +217,13 @@ def _fmt(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
-def render_chart(rules: Rules, result: Mapping[str, Any]) -> str:
+def render_chart(rules: Rules, ans: Answer) -> str:
     """Total cost against monthly volume, both on log scales, as inline SVG."""
-    inputs, horizon = result["inputs"], result["costs"]["horizon_months"]
-    lines = cost_lines(inputs)
-    x_low, x_high = chart_domain(result, rules.fields["monthly_requests"].max)
+    horizon = ans.horizon
+    lines = cost_lines(rules, ans.inputs)
+    x_low, x_high = chart_domain(ans, rules.fields[rules.cost_model.volume].max)
     xs = [x_low * (x_high / x_low) ** (i / (_SAMPLES - 1)) for i in range(_SAMPLES)]
-    series = {o: [lines[o].total(round(x), horizon) for x in xs] for o in OPTION_IDS}
+    series = {o: [lines[o].total(round(x), horizon) for x in xs] for o in lines}
     positive = [t for values in series.values() for t in values if t > 0] or [1.0]
     y_low_exp, y_high_exp = _decades(min(positive), max(positive))
     if y_high_exp == y_low_exp:
@@ -208,7 +242,7 @@ def render_chart(rules: Rules, result: Mapping[str, Any]) -> str:
         f'<svg class="bvb-chart" viewBox="0 0 {_W} {_H}" role="img" aria-labelledby="bvb-chart-title bvb-chart-desc" '
         'xmlns="http://www.w3.org/2000/svg">',
         '<title id="bvb-chart-title">Total cost over the horizon against monthly volume</title>',
-        f'<desc id="bvb-chart-desc">{_e(chart_summary(rules, result))}</desc>',
+        f'<desc id="bvb-chart-desc">{_e(chart_summary(ans))}</desc>',
     ]
     for exp in range(_decades(x_low, x_high)[0], _decades(x_low, x_high)[1] + 1):
         x = px(10.0**exp)
@@ -222,10 +256,12 @@ def render_chart(rules: Rules, result: Mapping[str, Any]) -> str:
         f'<text class="bvb-axis bvb-axis-title" x="{_LEFT + plot_w / 2:.0f}" y="{_H - 6}" text-anchor="middle">'
         "requests a month (log scale)</text>"
     )
-    for option in OPTION_IDS:
-        points = " ".join(f"{_fmt(px(x))},{_fmt(py(t))}" for x, t in zip(xs, series[option]))
-        out.append(f'<polyline class="bvb-line bvb-line--{option}" data-option="{option}" points="{points}"/>')
-    volume = result["costs"]["monthly_requests"]
+    for c in ans.costs:
+        option = _e(c.option.id)
+        points = " ".join(f"{_fmt(px(x))},{_fmt(py(t))}" for x, t in zip(xs, series[c.option.id]))
+        ruled = " is-ruled-out" if c.ruled_out else ""
+        out.append(f'<polyline class="bvb-line bvb-line--{option}{ruled}" data-option="{option}" points="{points}"/>')
+    volume = ans.volume
     if x_low <= max(volume, 1) <= x_high:
         x = px(max(volume, 1))
         out.append(
@@ -233,58 +269,51 @@ def render_chart(rules: Rules, result: Mapping[str, Any]) -> str:
             f"{count(volume)} requests a month</title></line>"
         )
         out.append(f'<text class="bvb-you-label" x="{_fmt(x + 4)}" y="{_TOP + 12}">you: {compact(volume)}</text>')
-    for key, at in result["break_even"].items():
-        if at is None or not x_low <= max(at, 1) <= x_high:
+    for b in ans.break_evens:
+        if b.at is None or not x_low <= max(b.at, 1) <= x_high:
             continue
-        challenger = key.split("_vs_")[0]
-        y = py(lines[challenger].total(at, horizon))
+        y = py(lines[b.challenger.id].total(b.at, horizon))
         out.append(
-            f'<circle class="bvb-break-even" data-break-even="{key}" cx="{_fmt(px(max(at, 1)))}" cy="{_fmt(y)}" r="4">'
-            f"<title>{_e(_break_even_text(rules, key, at))}</title></circle>"
+            f'<circle class="bvb-break-even" data-break-even="{_e(b.key)}" cx="{_fmt(px(max(b.at, 1)))}" cy="{_fmt(y)}" r="4">'
+            f"<title>{_e(break_even_text(b))}</title></circle>"
         )
     out.append("</svg>")
     return "".join(out)
 
 
-def _break_even_text(rules: Rules, key: str, at: int | None) -> str:
-    challenger, incumbent = key.split("_vs_")
-    a, b = rules.options[challenger].title, rules.options[incumbent].title
-    if at is None:
-        return f"{a} never costs as little as {b}, at any volume."
-    return f"{a} costs no more than {b} from {count(at)} requests a month."
+def break_even_text(b: BreakEven) -> str:
+    a, other = b.challenger.title, b.incumbent.title
+    if b.at is None:
+        return f"{a} never costs as little as {other}, at any volume."
+    return f"{a} costs no more than {other} from {count(b.at)} requests a month."
 
 
-def chart_summary(rules: Rules, result: Mapping[str, Any]) -> str:
+def chart_summary(ans: Answer) -> str:
     """The chart in words: its text alternative."""
-    costs = result["costs"]
-    totals = "; ".join(f"{rules.options[o].title} {money(costs['options'][o]['total'])}" for o in OPTION_IDS)
-    crossings = " ".join(_break_even_text(rules, k, v) for k, v in result["break_even"].items())
-    return (
-        f"At {count(costs['monthly_requests'])} requests a month over {costs['horizon_months']} months: {totals}. "
-        f"{crossings}"
-    )
+    totals = "; ".join(f"{c.option.title} {money(c.total)}" + (" (ruled out)" if c.ruled_out else "") for c in ans.costs)
+    crossings = " ".join(break_even_text(b) for b in ans.break_evens)
+    return f"At {count(ans.volume)} requests a month over {ans.horizon} months: {totals}. {crossings}"
 
 
-def _chart_section(rules: Rules, result: Mapping[str, Any]) -> str:
+def _chart_section(rules: Rules, ans: Answer) -> str:
     legend = "".join(
-        f'<li><svg width="28" height="10" aria-hidden="true"><line class="bvb-line bvb-line--{o}" x1="0" y1="5" x2="28" y2="5"/>'
-        f"</svg> {_e(rules.options[o].title)}</li>"
-        for o in OPTION_IDS
+        f'<li><svg width="28" height="10" aria-hidden="true"><line class="bvb-line bvb-line--{_e(c.option.id)}" x1="0" y1="5" x2="28" y2="5"/>'
+        f"</svg> {_e(c.option.title)}</li>"
+        for c in ans.costs
     )
     rows = "".join(
-        f"<tr><th scope=\"row\">{_e(rules.options[k.split('_vs_')[0]].title)} vs "
-        f"{_e(rules.options[k.split('_vs_')[1]].title)}</th>"
-        f'<td data-break-even="{k}">{_volume(v)}</td></tr>'
-        for k, v in result["break_even"].items()
+        f'<tr><th scope="row">{_e(b.challenger.title)} vs {_e(b.incumbent.title)}</th>'
+        f'<td data-break-even="{_e(b.key)}">{_volume(b.at)}</td></tr>'
+        for b in ans.break_evens
     )
     return (
         '<section class="bvb-section-chart"><h3>Total cost against monthly volume</h3>'
-        f'<figure class="bvb-chart-figure">{render_chart(rules, result)}'
-        f'<figcaption><ul class="bvb-legend">{legend}</ul>{_e(chart_summary(rules, result))}</figcaption></figure>'
+        f'<figure class="bvb-chart-figure">{render_chart(rules, ans)}'
+        f'<figcaption><ul class="bvb-legend">{legend}</ul>{_e(chart_summary(ans))}</figcaption></figure>'
         '<h4>Break-even volumes</h4><p class="bvb-note">The first monthly volume at which the first option costs '
         "no more than the second over the horizon.</p>"
-        f'<div class="bvb-table-wrap bvb-break-evens"><table><tbody>{rows}</tbody></table></div>'
-        "</section>"
+        + _table("bvb-break-evens", "Break-even volumes", f"<tbody>{rows}</tbody>")
+        + "</section>"
     )
 
 
@@ -307,59 +336,51 @@ def render_errors(rules: Rules, errors: list[Mapping[str, str]]) -> str:
     )
 
 
-def render_markdown(rules: Rules, result: Mapping[str, Any], link: str) -> str:
-    """A decision record for a document: recommendation, figures, assumptions, link."""
-    rec, costs, inputs = result["recommendation"], result["costs"], result["inputs"]
+def about_link(page_url: str) -> str | None:
+    """The About page beside the calculator page, as an absolute address."""
+    base = page_url.split("#")[0].split("?")[0]
+    if "://" not in base:
+        return None
+    base = base.rstrip("/")
+    return base.rsplit("/", 1)[0] + "/about/"
+
+
+def render_markdown(rules: Rules, ans: Answer, link: str, page_url: str = "") -> str:
+    """A decision record for a document: recommendation, figures and their
+    sources, the link back, and the credit."""
+    leaf = ans.leaf
     lines = [
-        f"### Build vs buy: {rec['title']}",
+        f"### Build vs buy: {leaf.title}",
         "",
-        f"**Recommendation:** {rec['title']} (`{rec['id']}`). {rec['action']}",
+        f"**Recommendation:** {leaf.title} (`{leaf.id}`). {leaf.action}",
         "",
-        f"**Why:** {rec['why']}",
+        f"**Why:** {leaf.why}",
         "",
-        "**Path:** "
-        + " → ".join(f"{rules.questions[s['node']].title}: {answer_label(rules, s).lower()}" for s in result["path"])
-        + f" → {rec['title']}",
+        "**Path:** " + " → ".join(f"{s.question.title}: {s.label.lower()}" for s in ans.path) + f" → {leaf.title}",
         "",
-        f"| Option | Total over {costs['horizon_months']} months | With the article's figures |",
-        "| --- | ---: | --- |",
+        f"Costs over {ans.horizon} months at {count(ans.volume)} requests a month:",
+        "",
+        "| " + " | ".join(COST_COLUMNS) + " |",
+        "| --- | ---: | --- | ---: | ---: | --- |",
     ]
-    for option in OPTION_IDS:
-        o = costs["options"][option]
-        mark = " (cheapest)" if option == costs["cheapest"] else ""
-        lines.append(f"| {rules.options[option].title}{mark} | {money(o['total'])} | {band(o['band']['low'], o['band']['high'])} |")
-    lines += ["", f"At {count(costs['monthly_requests'])} requests a month. Break-even volumes:"]
-    for key, at in result["break_even"].items():
-        challenger, incumbent = key.split("_vs_")
-        lines.append(f"- {rules.options[challenger].title} vs {rules.options[incumbent].title}: {_volume(at)}")
-    figures = [
-        f"{f.label}: {_field_value(f, inputs[f.id])}" + _figure_source(f, inputs[f.id])
-        for f in rules.fields.values()
-        if f.group != "decision"
-    ]
-    lines += ["", "**Figures used:** " + "; ".join(figures) + "."]
-    if result["considerations"]:
-        lines += ["", "**Also consider:**"] + [f"- {c['text']}" for c in result["considerations"]]
-    lines += [
-        "",
-        f"[Open this scenario in the calculator]({link}) · rules v{result['version']} · framework: "
-        f"*{rules.source.title}*, {rules.source.author}",
-        "",
-    ]
+    for c in ans.costs:
+        marks = option_marks(c)
+        title = c.option.title + (f" ({', '.join(marks)})" if marks else "")
+        if c.ruled_out:
+            title += f": {c.ruled_out}"
+        lines.append(
+            f"| {_cell(title)} | {money(c.up_front)} | {later_runs_text(c)} | {money(c.monthly)} | {money(c.total)} | {band_text(c)} |"
+        )
+    lines += ["", "Break-even volumes:"]
+    lines += [f"- {b.challenger.title} vs {b.incumbent.title}: {_volume(b.at)}" for b in ans.break_evens]
+    lines += ["", "**Figures used:** " + figures_text(ans) + "."]
+    if ans.considerations:
+        lines += ["", "**Also consider:**"] + [f"- {c.text}" for c in ans.considerations]
+    about = about_link(page_url)
+    credit = credit_text(ans) + (f" [About the source]({about})" if about else "")
+    lines += ["", f"[Open this scenario in the calculator]({link}) · {credit}", ""]
     return "\n".join(lines)
 
 
-def _figure_source(field: Any, value: Any) -> str:
-    """Whose figure it is: a default is the article's or our assumption; a
-    changed value is the reader's own."""
-    if value != field.default:
-        return ""
-    return " (the article's)" if field.source == "article" else " (default, an assumption)"
-
-
-def _field_value(field: Any, value: Any) -> str:
-    if value is None:
-        return "none"
-    if field.type in ("number", "integer"):
-        return amount_for(value, field.unit, field.label)
-    return str(value)
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")

@@ -105,12 +105,22 @@ function initCalculator(root) {
     const params = new URLSearchParams();
     for (const control of form.elements) {
       if (!control.name || control.closest(".bvb-presets")) continue;
+      if (control.dataset.values) {
+        // A form choice: its checked radio stands for several fields at once.
+        if (control.checked) for (const [name, text] of Object.entries(JSON.parse(control.dataset.values))) params.append(name, text);
+        continue;
+      }
       params.append(control.name, control.type === "checkbox" ? String(control.checked) : control.value);
     }
     return pageQuery(params.toString());
   }
 
   function fillForm(texts) {
+    for (const radio of form.querySelectorAll("input[data-values]")) {
+      // Checked only when the engine's texts match all its values; none is
+      // checked for answers no choice stands for.
+      radio.checked = Object.entries(JSON.parse(radio.dataset.values)).every(([name, text]) => (texts || {})[name] === text);
+    }
     for (const [name, text] of Object.entries(texts || {})) {
       const control = form.elements.namedItem(name);
       if (!control) continue;
