@@ -37,7 +37,8 @@ def _parser(rules: Rules) -> argparse.ArgumentParser:
         ("evaluate", "print the result as JSON (the contract for scripts)"),
         ("explain", "print the result for people: recommendation, path, costs"),
     ):
-        sub = commands.add_parser(name, help=summary, description=summary)
+        # No abbreviated flags: "--monthly-request" is a typo to report, not a guess.
+        sub = commands.add_parser(name, help=summary, description=summary, allow_abbrev=False)
         sub.add_argument(
             "--input",
             metavar="FILE",
@@ -103,8 +104,7 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None, stdout:
     errors += json_errors
     pairs = [(name, getattr(args, name)) for name in rules.fields if getattr(args, name) is not None]
     flag_values, flag_errors, _ = parse_pairs(rules, pairs)
-    for error in flag_errors:
-        errors.append({"field": _flag(error["field"]), "message": error["message"]})
+    errors += flag_errors
     inputs = None
     if not json_errors:
         # The JSON's own errors are reported even when a flag is bad; a field

@@ -171,7 +171,9 @@ def _check_tree(questions: Mapping[str, Question], leaves: Mapping[str, Leaf]) -
     for index, ident in enumerate(questions):
         if ident not in reached:
             raise RuleError(f"questions[{index}] '{ident}': unreachable from the first question {root!r}")
-    check_ids("leaves reached from the first question", "leaf", sorted(reached_leaves, key=list(leaves).index), complete=leaves)
+    for ident in leaves:
+        if ident not in reached_leaves:
+            raise RuleError(f"leaves: leaf {ident!r} is unreachable from the first question {root!r}")
 
 
 def _load(data: dict[str, Any]) -> Rules:
@@ -208,7 +210,6 @@ def _load(data: dict[str, Any]) -> Rules:
     form_choices = by_id((FormChoice.load(t, scope.fields) for t in top.tables("form_choices", required=False)), "form_choices", "form choice")
     check_ids("form_choices", "field", (f for c in form_choices.values() for f in c.field_ids))
     presets = by_id((Preset.load(t, scope.fields, scope.leaves) for t in top.tables("presets")), "presets", "preset")
-    check_ids("presets", "leaf", dict.fromkeys(p.leaf for p in presets.values()), complete=scope.leaves)
 
     thumb_t = top.table("rule_of_thumb")
     steps = []
@@ -247,6 +248,7 @@ def _check_presets(rules: Rules) -> None:
         reached = leaf_for(rules, preset.values)
         if reached != preset.leaf:
             raise RuleError(f"presets[{index}] '{preset.id}': 'leaf' is {preset.leaf!r}, but its values lead to {reached!r}")
+    check_ids("presets", "leaf", dict.fromkeys(p.leaf for p in rules.presets.values()), complete=rules.leaves)
 
 
 def load_rules(text: str) -> Rules:

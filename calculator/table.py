@@ -101,13 +101,16 @@ def check_ids(
     *,
     known: Collection[str] | None = None,
     complete: Collection[str] | None = None,
+    indexed: bool = False,
 ) -> None:
     """The one check for ids: no id repeats; with ``known``, every id is one
-    of those; with ``complete``, every one of those appears among the ids."""
+    of those; with ``complete``, every one of those appears among the ids.
+    ``indexed`` names a repeat by its place in the list ("leaves[2]")."""
     seen: list[str] = []
-    for ident in ids:
+    for index, ident in enumerate(ids):
         if ident in seen:
-            raise RuleError(f"{where}: {kind} {ident!r} is given more than once")
+            place = f"{where}[{index}] '{ident}'" if indexed else where
+            raise RuleError(f"{place}: {kind} {ident!r} is given more than once")
         if known is not None and ident not in known:
             raise RuleError(f"{where}: {kind} {ident!r} is unknown; known: {', '.join(known) or 'none'}")
         seen.append(ident)
@@ -119,5 +122,5 @@ def check_ids(
 def by_id(items: Iterable[Any], where: str, kind: str) -> Mapping[str, Any]:
     """Items keyed by their ``id``, in order, refusing a repeated id."""
     items = list(items)
-    check_ids(where, kind, (item.id for item in items))
+    check_ids(where, kind, (item.id for item in items), indexed=True)
     return {item.id: item for item in items}

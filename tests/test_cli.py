@@ -115,3 +115,37 @@ def test_unknown_command_is_a_usage_error():
     done = run("decide")
     assert done.returncode == 2
     assert "invalid choice" in done.stderr
+
+
+def test_an_unknown_flag_is_an_input_error_in_the_json_shape():
+    done = run("evaluate", "--monthly-request", "5")
+    assert done.returncode == 2
+    assert json.loads(done.stdout) == {
+        "errors": [{"field": "--monthly-request", "message": "is not a flag of this command; did you mean '--monthly-requests'?"}]
+    }
+
+
+def test_a_bad_flag_does_not_hide_the_json_errors():
+    done = run("evaluate", "--monthly-requests", "lots", stdin='{"horizon_months": 0, "generic_task": "yes"}')
+    assert done.returncode == 2
+    fields = [e["field"] for e in json.loads(done.stdout)["errors"]]
+    assert sorted(fields) == ["generic_task", "horizon_months", "monthly_requests"]
+
+
+def test_a_flag_of_5000_digits_names_its_field():
+    done = run("evaluate", "--monthly-requests", "1" * 5000)
+    assert done.returncode == 2
+    assert json.loads(done.stdout) == {
+        "errors": [{"field": "monthly_requests", "message": "is a number of 5,000 digits; must be at most 1,000,000,000,000"}]
+    }
+
+
+def test_explain_says_where_each_figure_comes_from_and_credits_the_article():
+    done = run("explain", "--privacy-required", "true")
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "API cost per request $0.03 per request (our default within the article's range ($0.01-0.10))" in out
+    assert "Custom model build cost $50,000 (the article's figure)" in out
+    assert "Self-host setup cost $10,000 (our assumption)" in out
+    assert "ruled out (Data privacy is non-negotiable: no calls to external services.)" in out
+    assert "The Build-vs-Buy Framework for AI Features" in out and "Xceed AI team" in out

@@ -93,7 +93,7 @@ QUERY_CASES = [
 
 @pytest.mark.parametrize("query, expected", QUERY_CASES)
 def test_query_parses_like_json(query, expected):
-    inputs, errors, _ = parse_query(__import__("calculator").default_rules(), query)
+    inputs, errors, _, _ = parse_query(__import__("calculator").default_rules(), query)
     assert errors == []
     assert inputs == evaluate(expected)["inputs"]
 
@@ -108,7 +108,6 @@ QUERY_ERRORS = [
     ("api_cost_per_request=1e999", "api_cost_per_request", "must be a finite number, not inf"),
     ("latency_budget_ms=0x10", "latency_budget_ms", "'0x10' is not a number"),
     ("generic_task=true&generic_task=false", "generic_task", "is given more than once"),
-    ("utm_source=deck", "utm_source", "is not an input field"),
     ("prompting_reliable=%3Cb%3Ex", "prompting_reliable", "must be one of 'untested', 'yes' or 'no', not '<b>x'"),
 ]
 
@@ -121,13 +120,66 @@ def test_query_errors_are_named(query, field, message):
 
 def test_query_reports_every_error():
     errors = json.loads(evaluate_query("horizon_months=0&generic_task=maybe&x=1"))["errors"]
-    assert {e["field"] for e in errors} == {"horizon_months", "generic_task", "x"}
+    assert {e["field"] for e in errors} == {"horizon_months", "generic_task"}
+
+
+@pytest.mark.parametrize("extra", ["utm_source=deck&utm_medium=email", "fbclid=abc", "gclid=xyz", "h=fine+tune"])
+def test_the_url_door_ignores_and_lists_what_is_not_an_input(extra):
+    result = json.loads(evaluate_query(f"generic_task=true&{extra}"))
+    assert result["recommendation"]["id"] == "api"
+    assert result["ignored"] == [pair.split("=")[0] for pair in extra.split("&")]
+
+
+def test_ignored_names_are_bounded():
+    result = json.loads(evaluate_query("&".join(f"{'n' * 100}{i}=1" for i in range(50_000))))
+    assert len(result["ignored"]) == 10 and all(len(name) == 41 for name in result["ignored"])
+
+
+def test_json_and_a_million_unknown_keys_answer_with_a_count():
+    text = json.dumps({f"k{i}": 1 for i in range(1_000_000)})
+    errors = json.loads(evaluate_json(text))["errors"]
+    assert len(errors) == 6
+    assert errors[-1] == {"field": "input", "message": "has 999,995 more names that are not input fields"}
 
 
 def test_old_link_answers_with_a_notice():
     result = json.loads(evaluate_query("generic_task=true&v=0.1.0"))
     assert result["recommendation"]["id"] == "api"
     assert "version 0.1.0" in result["notices"][0]
+
+
+def test_a_1_0_0_link_opens_with_what_changed_from_the_changelog(rules):
+    result = json.loads(evaluate_query("latency_budget_ms=150&v=1.0.0"))
+    assert result["recommendation"]["id"] == "small_model"
+    (notice,) = result["notices"]
+    assert "version 1.0.0" in notice and "version 1.1.0" in notice
+    for change in rules.changelog[0].changes:
+        assert change in notice
+
+
+def test_a_long_version_is_quoted_as_an_excerpt():
+    (notice,) = json.loads(evaluate_query("v=" + "9" * 100_000))["notices"]
+    assert len(notice) < 300 and "9" * 40 + "…" in notice
+
+
+FIVE_THOUSAND = "1" * 5_000
+
+
+@pytest.mark.parametrize("field", ["monthly_requests", "labeled_examples", "api_cost_per_request"])
+def test_a_number_of_5000_digits_at_the_json_door_names_its_field(field):
+    (error,) = json.loads(evaluate_json(f'{{"{field}": {FIVE_THOUSAND}}}'))["errors"]
+    assert error["field"] == field
+    assert error["message"].startswith("is a number of 5,000 digits; must be at most")
+
+
+def test_a_number_of_5000_digits_at_the_url_door_names_its_field():
+    (error,) = json.loads(evaluate_query(f"monthly_requests={FIVE_THOUSAND}"))["errors"]
+    assert error == {"field": "monthly_requests", "message": "is a number of 5,000 digits; must be at most 1,000,000,000,000"}
+
+
+def test_a_long_bad_value_is_quoted_as_an_excerpt():
+    (error,) = json.loads(evaluate_query("monthly_requests=" + "x" * 50_000_000))["errors"]
+    assert error == {"field": "monthly_requests", "message": f"'{'x' * 40}…' is not a whole number"}
 
 
 def test_current_link_has_no_notice(rules):
@@ -137,7 +189,7 @@ def test_current_link_has_no_notice(rules):
 
 def test_canonical_query_round_trips():
     result = evaluate({"latency_budget_ms": 250, "api_cost_per_request": 0.05, "generic_task": True})
-    assert result["query"] == "latency_budget_ms=250&generic_task=true&api_cost_per_request=0.05&v=1.0.0"
+    assert result["query"] == "latency_budget_ms=250&generic_task=true&api_cost_per_request=0.05&v=1.1.0"
     again = json.loads(evaluate_query(result["query"]))
     assert again["inputs"] == result["inputs"]
 

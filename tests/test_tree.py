@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from calculator import evaluate
-from calculator.models import LEAF_IDS
+from calculator import default_rules
 
 from .conftest import answer
 
@@ -18,7 +18,10 @@ CASES = [
     ("privacy beats generic", dict(privacy_required=True, generic_task=True), "self_hosted", "privacy=yes"),
     ("privacy beats latency", dict(privacy_required=True, latency_budget_ms=10), "self_hosted", "privacy=yes"),
     ("latency 99.9 ms is critical", dict(latency_budget_ms=99.9), "small_model", "privacy=no latency=yes"),
-    ("latency 100 ms is not", dict(latency_budget_ms=100, generic_task=True), "api", "privacy=no latency=no generic=yes"),
+    # Rules 1.1.0: an API adds 200-500 ms, so any budget under 200 ms is out of its reach.
+    ("latency 150 ms is out of an API's reach", dict(latency_budget_ms=150, generic_task=True), "small_model", "privacy=no latency=yes"),
+    ("latency 199.9 ms too", dict(latency_budget_ms=199.9, generic_task=True), "small_model", "privacy=no latency=yes"),
+    ("latency 200 ms is not", dict(latency_budget_ms=200, generic_task=True), "api", "privacy=no latency=no generic=yes"),
     ("no latency budget", dict(latency_budget_ms=None, generic_task=True), "api", "privacy=no latency=no generic=yes"),
     ("latency beats generic", dict(latency_budget_ms=50, generic_task=True), "small_model", "privacy=no latency=yes"),
     ("generic task", dict(generic_task=True), "api", "privacy=no latency=no generic=yes"),
@@ -60,16 +63,17 @@ CASES = [
         "privacy=no latency=no generic=no behavior=yes prompting=no data=yes scale=no",
     ),
     # Defaults: custom_vs_fine_tune break-even is exactly 1,625,000 (equal
-    # totals there), and the gate needs custom to cost *less*.
+    # totals there), and the gate asks that custom cost *no more*: the same
+    # rule as the break-even, so both name one number.
     (
-        "team, custom equal to fine-tune: fine-tune",
-        dict(TEAM_AND_DATA, monthly_requests=1_625_000),
+        "team, custom dearer than fine-tune: fine-tune",
+        dict(TEAM_AND_DATA, monthly_requests=1_624_999),
         "fine_tune",
         "privacy=no latency=no generic=no behavior=yes prompting=no data=yes scale=no",
     ),
     (
-        "team, custom cheaper than fine-tune: custom",
-        dict(TEAM_AND_DATA, monthly_requests=1_625_001),
+        "team, custom equal to fine-tune: custom",
+        dict(TEAM_AND_DATA, monthly_requests=1_625_000),
         "custom",
         "privacy=no latency=no generic=no behavior=yes prompting=no data=yes scale=yes",
     ),
@@ -90,7 +94,7 @@ def test_leaf_and_path(case, inputs, leaf, path):
 
 
 def test_every_leaf_is_reached_by_some_case():
-    assert {c[2] for c in CASES} == set(LEAF_IDS)
+    assert {c[2] for c in CASES} == set(default_rules().leaves)
 
 
 def test_recommendation_carries_the_leaf_texts(rules):
@@ -108,9 +112,9 @@ def test_recommendation_carries_the_leaf_texts(rules):
 
 CHANGES = [
     # (inputs, node, other answer, leaf it leads to, text fragment, threshold)
-    ({}, "latency", "yes", "small_model", "under 100 ms", 100),
+    ({}, "latency", "yes", "small_model", "under 200 ms", 200),
     ({}, "privacy", "yes", "self_hosted", "non-negotiable: yes", None),
-    (dict(latency_budget_ms=50), "latency", "no", "api", "100 ms or more, or none", 100),
+    (dict(latency_budget_ms=150), "latency", "no", "api", "200 ms or more, or none", 200),
     (
         dict(needs_specific_behavior=True, prompting_reliable="no", labeled_examples=500),
         "data",
@@ -124,16 +128,16 @@ CHANGES = [
         "scale",
         "yes",
         "custom",
-        "Requests a month: 1,625,001 or more",
-        1_625_001,
+        "Requests a month: 1,625,000 or more",
+        1_625_000,
     ),
     (
         dict(TEAM_AND_DATA, monthly_requests=2_000_000),
         "scale",
         "no",
         "fine_tune",
-        "fewer than 1,625,001",
-        1_625_001,
+        "fewer than 1,625,000",
+        1_625_000,
     ),
 ]
 
@@ -170,8 +174,10 @@ def test_changes_follow_the_other_branch_for_real():
 
 def test_considerations_from_the_spec():
     assert "open-weight model on your own hardware" in _texts(answer(privacy_required=True, labeled_examples=10_000))
-    assert "leaves little room" in _texts(answer(latency_budget_ms=250))
-    assert "leaves little room" not in _texts(answer(latency_budget_ms=501))
+    for budget in (200, 250, 500):
+        assert "p95" in _texts(answer(latency_budget_ms=budget)), budget
+    for budget in (199.9, 501):
+        assert "p95" not in _texts(answer(latency_budget_ms=budget)), budget
     assert "data to do it is missing" in _texts(answer(latency_budget_ms=20, labeled_examples=100))
     assert "data to do it is missing" not in _texts(answer(latency_budget_ms=20, labeled_examples=10_000))
 
@@ -184,3 +190,35 @@ def test_consideration_placeholders_are_filled():
 
 def _texts(result) -> str:
     return " | ".join(c["text"] for c in result["considerations"])
+
+
+def _ids(result) -> list[str]:
+    return [c["id"] for c in result["considerations"]]
+
+
+def test_generic_and_specific_says_the_tree_took_generic_first():
+    # The case: both true, prompting failed, 50,000 labels -> the API, with a word.
+    result = answer(generic_task=True, needs_specific_behavior=True, prompting_reliable="no", labeled_examples=50_000)
+    assert result["recommendation"]["id"] == "api"
+    assert "generic_and_specific" in _ids(result)
+    assert "generic_and_specific" not in _ids(answer(generic_task=True))
+    assert "generic_and_specific" not in _ids(answer(needs_specific_behavior=True))
+
+
+def test_custom_below_scale_says_by_how_much():
+    # Unique requirements alone at 1,000 requests a month, by hand over 12 months:
+    # custom 50,000 + 12 x (1,000 x 0.001 + 4,000) = $98,012;
+    # fine-tune 4 runs x 2,000 + 12 x (1,000 x 0.005 + 1,000) = $20,060; the gap $77,952.
+    result = answer(**TEAM_AND_DATA, unique_requirements=True, monthly_requests=1_000)
+    assert result["recommendation"]["id"] == "custom"
+    (text,) = [c["text"] for c in result["considerations"] if c["id"] == "custom_below_scale"]
+    assert "$98,012" in text and "$20,060" in text and "$77,952" in text and "unique requirements alone" in text
+    # At the break-even (1,625,000) custom costs no more: nothing to say.
+    assert "custom_below_scale" not in _ids(answer(**TEAM_AND_DATA, unique_requirements=True, monthly_requests=1_625_000))
+
+
+def test_what_would_change_and_the_break_even_agree():
+    result = answer(**TEAM_AND_DATA, monthly_requests=50_000)
+    (change,) = [c for c in result["changes"] if c["node"] == "scale"]
+    volumes = [r["at"] for way in change["ways"] for r in way if "at" in r]
+    assert volumes == [result["break_even"]["custom_vs_fine_tune"]] == [1_625_000]
