@@ -400,8 +400,11 @@ def layout(rules: Rules) -> Layout:
                 edges.append(_down_edge(question.id, answer, target, q_boxes[row], l_boxes[target.id]))
             else:
                 incoming = shape.side[target.id]
+                # A question with both answers to the side starts them apart.
+                both = all(getattr(question, a).is_leaf and (row, a) != (len(shape.spine) - 1, shape.bottom and shape.bottom[0]) for a in ANSWERS)
+                start = (1 + ANSWERS.index(answer)) / 3 if both else 0.5
                 edges.append(
-                    _side_edge(question.id, answer, target, q_boxes[row], l_boxes[target.id], incoming.index((row, answer)), len(incoming))
+                    _side_edge(question.id, answer, target, q_boxes[row], l_boxes[target.id], incoming.index((row, answer)), len(incoming), start)
                 )
 
     width = leaf_x + LEAF_WIDTH + MARGIN
@@ -432,16 +435,16 @@ def _lane_edge(source: str, answer: str, target: Target, question: Box, below: B
     return Edge(source, answer, target, points, arrow, label)
 
 
-def _side_edge(source: str, answer: str, target: Target, question: Box, leaf: Box, index: int, count: int) -> Edge:
+def _side_edge(source: str, answer: str, target: Target, question: Box, leaf: Box, index: int, count: int, start: float = 0.5) -> Edge:
     """From the question's right side to the leaf's left side.
 
     A leaf reached by one edge sits level with its question, so the edge is
     straight. A leaf shared by ``count`` edges spreads their ends down its side
     and each edge bends once, ``ELBOW_INSET`` before the leaf.
     """
-    start_y = _r(question.cy)
+    start_y = _r(question.y + question.height * start)
     if count == 1:
-        end_y = _r(min(max(question.cy, leaf.y + LEAF_CORNER), leaf.bottom - LEAF_CORNER))
+        end_y = _r(min(max(start_y, leaf.y + LEAF_CORNER), leaf.bottom - LEAF_CORNER))
     else:
         end_y = _r(leaf.y + leaf.height * (index + 1) / (count + 1))
     base = _r(leaf.x - ARROW_LENGTH)

@@ -202,12 +202,13 @@ def test_ids_take_the_prefix_so_two_copies_can_share_a_page(rules):
 
 
 def test_texts_are_escaped():
-    rules = modified_rules(PRIVACY_QUESTION, 'question = "Is <data> & \\"privacy\\" #1?"')
+    # "<" is refused by the loader (rule texts are plain text); "&" and quotes are escaped.
+    rules = modified_rules(PRIVACY_QUESTION, 'question = "Is data & \\"privacy\\" #1?"')
     root = parse(diagram.render_svg(rules))
     node = root.find(f".//{SVG_NS}a[@data-node='privacy']")
-    assert " ".join(t.text for t in node.iter(f"{SVG_NS}tspan")) == 'Is <data> & "privacy" #1?'
+    assert " ".join(t.text for t in node.iter(f"{SVG_NS}tspan")) == 'Is data & "privacy" #1?'
     listing = diagram.render_tree_list(rules)
-    assert "Is &lt;data&gt; &amp; &#34;privacy&#34; #1?" in listing
+    assert "Is data &amp; &#34;privacy&#34; #1?" in listing
 
 
 def test_changing_a_question_changes_the_svg(rules):
@@ -220,18 +221,36 @@ def test_changing_a_question_changes_the_svg(rules):
     assert "Must the data stay in house, whatever it costs?" in diagram.render_tree_list(changed)
 
 
-def test_a_tree_that_is_not_a_spine_is_refused_by_name():
-    # Both answers of 'generic' lead to 'behavior': a valid tree, but not one column.
-    rules = modified_rules('yes = { leaf = "api" }\nno = { question = "behavior" }', 'yes = { question = "behavior" }\nno = { question = "behavior" }')
-    with pytest.raises(DiagramError, match="questions 'generic': both answers lead to a question"):
-        diagram.render_svg(rules)
-    assert issubclass(DiagramError, RuleError)
-    # The loader refuses this shape for its unreachable leaf; the diagram must refuse it on its own too.
-    rules = load_rules(RULES_TEXT)
-    scale = dataclasses.replace(rules.questions["scale"], no=rules.questions["scale"].yes)
-    same = dataclasses.replace(rules, questions=MappingProxyType({**rules.questions, "scale": scale}))
-    with pytest.raises(DiagramError, match="questions 'scale': both answers lead to the same leaf 'custom'"):
-        diagram.layout(same)
+# Privacy's "yes" asks about latency and its "no" goes on to the task: a
+# question whose two answers both lead to questions (and a preset moved so
+# that every leaf keeps one).
+BRANCHING = (
+    ('yes = { leaf = "self_hosted" }\nno = { question = "latency" }', 'yes = { question = "latency" }\nno = { question = "generic" }'),
+    ('yes = { leaf = "small_model" }\nno = { question = "generic" }', 'yes = { leaf = "small_model" }\nno = { leaf = "self_hosted" }'),
+    ("values = { latency_budget_ms = 50,", "values = { privacy_required = true, latency_budget_ms = 50,"),
+)
+
+
+def branching_rules() -> Rules:
+    text = RULES_TEXT
+    for old, new in BRANCHING:
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    return load_rules(text)
+
+
+def test_a_question_whose_answers_both_lead_to_questions_draws_cleanly():
+    rules = branching_rules()
+    layout = diagram.layout(rules)
+    assert_layout_is_clean(rules, layout)
+    # "no" goes straight down the column; "yes" skips to latency, down a lane on the left.
+    (jump,) = [e for e in layout.edges if e.source == "privacy" and e.answer == "yes"]
+    assert jump.target.id == "latency" and jump.points[1].x < layout.node("question", "privacy").box.x
+    svg = diagram.render_svg(rules)
+    root = parse(svg)
+    assert {a.get("data-node") for a in root.iter(f"{SVG_NS}a")} == {i for _, i in expected_nodes(rules)}
+    assert "q_privacy -->|yes| q_latency" in diagram.render_mermaid(rules)
+    assert 'data-to="latency"' in diagram.render_tree_list(rules)
 
 
 # -- geometry -----------------------------------------------------------------
@@ -348,9 +367,9 @@ def test_mermaid_names_every_node_and_edge(rules):
 
 
 def test_mermaid_escapes_quotes():
-    rules = modified_rules(PRIVACY_QUESTION, 'question = "Is \\"data privacy\\" #1 for <you>, #quot; included?"')
+    rules = modified_rules(PRIVACY_QUESTION, 'question = "Is \\"data privacy\\" #1 for you, #quot; included?"')
     source = diagram.render_mermaid(rules)
-    assert 'q_privacy{"Is #quot;data privacy#quot; #1 for #lt;you#gt;, #35;quot; included?"}' in source
+    assert 'q_privacy{"Is #quot;data privacy#quot; #1 for you, #35;quot; included?"}' in source
 
 
 def test_list_links_every_question_and_answer(rules):
@@ -406,14 +425,14 @@ def test_command_writes_both_files(tmp_path, rules):
 @pytest.mark.parametrize(
     "old, new, message",
     [
-        ('yes = { leaf = "small_model" }', 'yes = { leaf = "smal_model" }', "questions[1] 'latency': 'yes' points to unknown leaf 'smal_model'"),
+        ('yes = { leaf = "small_model" }', 'yes = { leaf = "smal_model" }', "questions[1] 'latency'.yes: leaf 'smal_model' is unknown"),
         (
             'yes = { leaf = "api" }\nno = { question = "behavior" }',
             'yes = { question = "behavior" }\nno = { question = "behavior" }',
-            "questions 'generic': both answers lead to a question",
+            "questions[2] 'generic': both answers lead to question 'behavior'",
         ),
     ],
-    ids=["broken rules", "not a spine"],
+    ids=["broken rules", "both answers the same"],
 )
 def test_command_reports_bad_rules(tmp_path, old, new, message):
     rules_file = tmp_path / "rules.toml"
