@@ -19,18 +19,19 @@ from build_scripts import bundle, diagram, page_blocks, page_html  # noqa: E402
 from calculator import RuleError, default_rules  # noqa: E402
 from calculator.rules import RULES_FILE  # noqa: E402
 
-_rules = None
-
 
 def on_config(config):
-    """Load the rule file afresh on every build, so live reload picks up edits."""
-    global _rules
+    """Load the rule file afresh on every build, so live reload picks up edits.
+
+    The later hooks ask default_rules() for the same loaded rules (it caches
+    them until the next build clears it) and pass them on explicitly.
+    """
     default_rules.cache_clear()
     try:
-        _rules = default_rules()
+        rules = default_rules()
     except RuleError as error:
         raise PluginError(f"calculator/{RULES_FILE}: {error}") from None
-    config["copyright"] = page_blocks.credit_line(_rules)
+    config["copyright"] = page_blocks.credit_line(rules)
     return config
 
 
@@ -38,7 +39,7 @@ def on_files(files, config):
     """Add the diagram's standalone files, so pages can link to them."""
     from mkdocs.structure.files import File
 
-    for name, text in diagram.standalone_files(_rules).items():
+    for name, text in diagram.standalone_files(default_rules()).items():
         files.append(File.generated(config, f"diagrams/{name}", content=text))
     return files
 
@@ -47,7 +48,7 @@ def on_page_markdown(markdown, page, config, files):
     if "<!-- bvb:" not in markdown:
         return markdown
     try:
-        return page_blocks.fill_markers(markdown, _rules)
+        return page_blocks.fill_markers(markdown, default_rules())
     except (page_blocks.UnknownMarker, ValueError) as error:
         raise PluginError(f"{page.file.src_path}: {error}") from None
 
@@ -55,7 +56,7 @@ def on_page_markdown(markdown, page, config, files):
 def on_page_content(html, page, config, files):
     if "<!-- bvb:" not in html:
         return html
-    return page_html.fill_html_markers(html, _rules)
+    return page_html.fill_html_markers(html, default_rules())
 
 
 def on_post_build(config):

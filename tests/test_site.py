@@ -9,7 +9,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
 
-from calculator import evaluate
+from calculator import default_rules, evaluate
 from calculator.rules import fact_figure
 
 
@@ -166,8 +166,13 @@ def test_calculator_page_is_prerendered_with_the_default_answer(site):
     html = (site[1] / "calculator" / "index.html").read_text(encoding="utf-8")
     default = evaluate({})["recommendation"]["id"]
     assert re.search(rf'id="calculator-result"[^>]*data-status="prerendered"[^>]*data-recommendation="{default}"', html)
+    chosen = {name for choice in default_rules().form_choices.values() for name in choice.field_ids}
     for field in evaluate({})["inputs"]:
-        assert f'name="{field}"' in html
+        if field in chosen:
+            # Set by a radio group: its radios carry the field's text, not its name.
+            assert f"&#34;{field}&#34;:" in html and f'name="{field}"' not in html
+        else:
+            assert f'name="{field}"' in html
     # The diagram beside it already marks the default path.
     live = html[html.index('id="bvb-live-diagram"'):]
     assert re.search(rf'class="[^"]*is-answer[^"]*"[^>]*data-node="{default}" data-kind="leaf"', live)
@@ -189,7 +194,7 @@ def test_a_broken_rule_file_fails_the_build_with_the_loaders_message(tmp_path):
     import sys
 
     root = Path(__file__).resolve().parent.parent
-    for name in ("calculator", "build_scripts", "docs", "overrides"):
+    for name in ("calculator", "build_scripts", "docs", "overrides", "includes"):
         shutil.copytree(root / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(root / "mkdocs.yml", tmp_path / "mkdocs.yml")
     rules = tmp_path / "calculator" / "rules.toml"
@@ -199,4 +204,33 @@ def test_a_broken_rule_file_fails_the_build_with_the_loaders_message(tmp_path):
         cwd=tmp_path, capture_output=True, text=True, timeout=120,
     )
     assert done.returncode != 0
-    assert "calculator/rules.toml: questions[1] 'latency': 'yes' points to unknown leaf 'smal_model'" in done.stderr + done.stdout
+    assert "calculator/rules.toml: questions[1] 'latency'.yes: leaf 'smal_model' is unknown" in done.stderr + done.stdout
+
+
+def test_pages_state_the_rules_1_1_0(pages, site, rules):
+    folder = site[1]
+    tree = _text({k: v for k, v in pages.items() if k.parent.name == "decision-tree"})
+    assert "Is latency critical: under 100 ms, or below the 200 ms an API call adds?" in tree
+    assert "like the article's \"under 100 ms\" is this site's reading" in tree
+    costs = _text({k: v for k, v in pages.items() if k.parent.name == "costs"})
+    for name in ("self_host_setup_cost", "self_host_monthly", "self_host_cost_per_request"):
+        field = rules.fields[name]
+        assert field.rationale in costs and f"`{name}`" not in costs and name in costs
+    for words in ("the article's figure", "our default within the article's range ($0.01-0.10)", "our assumption"):
+        assert words in costs, words
+    assert "Self-host" in costs and "is ruled out when" in costs
+    about = _text({k: v for k, v in pages.items() if k.parent.name == "about"})
+    assert "1.1.0" in about and rules.changelog[0].changes[0] in about
+
+
+def test_the_glossary_is_on_every_page(pages, site):
+    for page, parsed in pages.items():
+        html = page.read_text(encoding="utf-8")
+        if "horizon" in "".join(parsed.text) or "RAG" in "".join(parsed.text):
+            assert "<abbr title=" in html, page
+
+
+def test_the_credit_travels_with_the_calculator(site, rules):
+    html = (site[1] / "calculator" / "index.html").read_text(encoding="utf-8")
+    result = html[html.index('id="calculator-result"'):]
+    assert "bvb-credit" in result and rules.source.title in result and 'href="../about/"' in result
