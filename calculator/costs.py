@@ -139,8 +139,9 @@ class Band(NamedTuple):
     mixed: bool
 
 
-def band(rules: Rules, option_id: str, inputs: Mapping[str, Any]) -> Band | None:
-    """The option's band, or None when the article gives no figure for its line."""
+def band(rules: Rules, option_id: str, inputs: Mapping[str, Any], line: CostLine) -> Band | None:
+    """The option's band, or None when the article gives no figure for its
+    line; ``line`` is the option's cost line for ``inputs``."""
     spec = rules.options[option_id].cost
     ranged = tuple(f for f in spec.field_ids if rules.fields[f].article_low is not None)
     if not ranged:
@@ -153,7 +154,6 @@ def band(rules: Rules, option_id: str, inputs: Mapping[str, Any]) -> Band | None
     if all(rules.fields[f].article_high is not None for f in ranged):
         high = dict(inputs, **{f: rules.fields[f].article_high for f in ranged})
         total_high = cost_line(spec, high, horizon).total(volume, horizon)
-    line = cost_line(spec, inputs, horizon)
     # Other figures matter only where they add to the total.
     mixed = any(
         f not in ranged

@@ -129,7 +129,7 @@ def answer(rules: Rules, inputs: Mapping[str, Any]) -> Answer:
                 runs=line.runs if option.cost.repeat_every else None,
                 monthly=line.monthly(volume),
                 total=costs.totals[option.id],
-                band=band(rules, option.id, inputs),
+                band=band(rules, option.id, inputs, line),
                 ruled_out=costs.ruled_out.get(option.id),
                 cheapest=option.id == costs.cheapest,
                 recommended=option.id == leaf.option,

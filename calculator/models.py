@@ -65,15 +65,13 @@ class CostSpec:
     repeat_every: str | None
     per_request: str | None
     monthly: tuple[str, ...]
+    field_ids: tuple[str, ...]  # all of the above, in that order
 
     @classmethod
     def load(cls, t: Table, fields: Mapping[str, Field]) -> CostSpec:
-        spec = cls(
-            one_off=t.text("one_off", required=False),
-            repeat_every=t.text("repeat_every", required=False),
-            per_request=t.text("per_request", required=False),
-            monthly=t.texts("monthly", required=False),
-        )
+        named = [t.text(k, required=False) for k in ("one_off", "repeat_every", "per_request")]
+        monthly = t.texts("monthly", required=False)
+        spec = cls(*named, monthly, tuple(f for f in named if f) + monthly)
         t.done()
         for key in ("one_off", "repeat_every", "per_request"):
             name = getattr(spec, key)
@@ -86,10 +84,6 @@ class CostSpec:
         if spec.repeat_every is not None and (fields[spec.repeat_every].min or 0) < 1:
             raise t.fail("repeat_every", f"names {spec.repeat_every!r}, which must have a 'min' of 1 or more")
         return spec
-
-    @property
-    def field_ids(self) -> tuple[str, ...]:
-        return tuple(f for f in (self.one_off, self.repeat_every, self.per_request) if f) + self.monthly
 
 
 def _numeric_field(t: Table, key: str, name: str, fields: Mapping[str, Field]) -> None:
