@@ -28,7 +28,7 @@ def test_url_scenario_gives_the_engines_leaf(visit):
     page.goto(visit.base + "calculator/?needs_specific_behavior=true&prompting_reliable=no&labeled_examples=40000&monthly_requests=2000000")
     ready(page, expected)
     # The engine filled the form from the address.
-    expect(page.locator("#f-needs_specific_behavior")).to_be_checked()
+    expect(page.locator("#f-task_kind-specific")).to_be_checked()  # the task-kind radio stands for the two fields
     expect(page.locator("#f-prompting_reliable")).to_have_value("no")
     expect(page.locator("#f-labeled_examples")).to_have_value("40000")
     expect(page.locator("#calculator-status")).to_have_attribute("data-state", "ready")
@@ -107,7 +107,7 @@ def test_instant_navigation_away_and_back_keeps_working(visit):
     expect(page.locator("#bvb-calculator")).to_be_visible()
     assert page.evaluate("window.__sameDocument") is True, "instant navigation reloaded the page"
     ready(page)
-    page.locator("#f-generic_task").check()
+    page.locator("#f-task_kind-generic").check()
     ready(page, "api")
     page.locator("#f-latency_budget_ms").fill("50")
     ready(page, "small_model")
