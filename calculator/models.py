@@ -8,7 +8,7 @@ names the place on failure; checks across tables are in calculator.rules.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final, Mapping
 
 from .conditions import Condition, load_condition
@@ -338,13 +338,8 @@ class Field:
             raise t.fail("default", "must lie within the article's range")
         if field.source == "article" and default != field.article_low:
             raise t.fail("default", "must be the article's figure that 'article_floor' names")
-        return _replace_default(field, default)
-
-
-def _replace_default(field: Field, default: Any) -> Field:
-    from dataclasses import replace
-
-    return replace(field, default=default)
+        # The default as the engine holds it (a number field's 2000 is 2000.0).
+        return replace(field, default=default)
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ OPTION_IDS = tuple(RULES.options)
 BREAK_EVEN_PAIRS = tuple((p.challenger, p.incumbent) for p in RULES.cost_model.break_evens)
 
 
+@settings(deadline=None)  # speed is measured in benchmarks/, not here
 @given(valid_inputs())
 def test_one_leaf_and_a_path_that_follows_the_tree(inputs):
     result = evaluate(inputs)
@@ -36,6 +37,7 @@ def test_one_leaf_and_a_path_that_follows_the_tree(inputs):
     assert target == Target("leaf", leaf)
 
 
+@settings(deadline=None)  # speed is measured in benchmarks/, not here
 @given(valid_inputs(), st.integers(0, 10**6), st.integers(1, 10**6))
 def test_totals_never_fall_as_volume_rises(inputs, volume, more):
     low = evaluate({**inputs, "monthly_requests": volume})["costs"]["options"]
@@ -68,6 +70,7 @@ def test_break_even_is_the_first_volume_not_dearer(inputs):
             assert a > b
 
 
+@settings(deadline=None)  # speed is measured in benchmarks/, not here
 @given(valid_inputs())
 def test_cheapest_is_the_least_total_of_the_options_not_ruled_out(inputs):
     costs = evaluate(inputs)["costs"]
@@ -99,6 +102,7 @@ def test_no_input_raises_and_errors_name_their_fields(raw):
     assert "errors" not in evaluate(rest)
 
 
+@settings(deadline=None)  # speed is measured in benchmarks/, not here
 @given(any_inputs())
 def test_json_entry_agrees_with_python_entry(raw):
     try:
@@ -116,12 +120,14 @@ def _query_text(value) -> str:
     return repr(value) if isinstance(value, float) else str(value)
 
 
+@settings(deadline=None)  # speed is measured in benchmarks/, not here
 @given(valid_inputs())
 def test_url_entry_agrees_with_python_entry(inputs):
     query = urlencode({name: _query_text(value) for name, value in inputs.items()})
     assert evaluate_query(query) == dumps(evaluate(inputs))
 
 
+@settings(deadline=None)  # speed is measured in benchmarks/, not here
 @given(valid_inputs())
 def test_canonical_query_reproduces_the_answer(inputs):
     result = evaluate(inputs)
