@@ -48,8 +48,11 @@ def site_root(site_url: str) -> str:
 def _copyable(url: str) -> str:
     """A link that shows its own address, and a button that copies it."""
     u = escape(url, quote=True)
+    # Long addresses may break only at their seams: after a "/", before a "&".
+    scheme, rest = escape(url).split("://", 1)
+    shown = scheme + "://" + rest.replace("/", "/<wbr>").replace("&amp;", "<wbr>&amp;")
     return (
-        f'<a class="bvb-address" href="{u}">{escape(url)}</a> '
+        f'<a class="bvb-address" href="{u}">{shown}</a> '
         f'<button type="button" class="md-button bvb-copy" data-copy="{u}" aria-label="Copy {u}">Copy</button>'
     )
 
@@ -72,18 +75,22 @@ def anchors(rules: Rules, site_url: str) -> str:
 
 
 def scenarios(rules: Rules, site_url: str) -> str:
-    """The rule file's presets as absolute calculator links, in the engine's canonical form."""
+    """The rule file's presets as absolute calculator links, in the engine's canonical form.
+
+    A list, not a table: the addresses are long, and each breaks only
+    between its parameters (``<wbr>`` before each ``&``).
+    """
     root = site_root(site_url)
-    rows = ["| Scenario | Recommendation | Address |", "| --- | --- | --- |"]
+    items = []
     for preset in rules.presets.values():
         result = evaluate(dict(preset.values), rules)
         rec = result["recommendation"]
         url = f"{root}{CALCULATOR_PAGE}?{result['query']}"
-        rows.append(
-            f"| **{_cell(preset.title)}**: {_cell(preset.description)} | "
-            f"[{_cell(rec['title'])}]({root}{TREE_PAGE}#{rec['id']}) | {_copyable(url)} |"
+        items.append(
+            f"- **{preset.title}**: {preset.description} Recommendation: "
+            f"[{rec['title']}]({root}{TREE_PAGE}#{rec['id']}).<br>\n  {_copyable(url)}"
         )
-    return "\n".join(rows)
+    return "\n".join(items)
 
 
 def _origin(site_url: str) -> str:
@@ -122,11 +129,11 @@ def diagram_files(rules: Rules, site_url: str) -> str:
     svg, png, mmd = (base + name for name in (diagram_export.SVG_FILE, diagram_export.PNG_FILE, diagram_export.MERMAID_FILE))
     alt = "The Build-vs-Buy decision tree"
     return "\n".join([
-        "| File | For | Address |",
-        "| --- | --- | --- |",
-        f"| SVG | web pages, documents that take SVG; light and dark | {_copyable(svg)} |",
-        f"| PNG, {diagram_export.PNG_WIDTH} px wide | slides and tools that do not take SVG | {_copyable(png)} |",
-        f"| Mermaid source | GitHub, GitLab and wikis that draw Mermaid | {_copyable(mmd)} |",
+        "| File | Address |",
+        "| --- | --- |",
+        f"| **SVG**, for web pages and documents that take SVG; light and dark | {_copyable(svg)} |",
+        f"| **PNG**, {diagram_export.PNG_WIDTH} px wide, for slides and tools that do not take SVG | {_copyable(png)} |",
+        f"| **Mermaid source**, for GitHub, GitLab and wikis that draw Mermaid | {_copyable(mmd)} |",
         "",
         "In HTML:",
         "",
