@@ -6,7 +6,7 @@
 // the canonical query for the address bar, the per-field errors and the
 // Markdown decision record.
 
-import { copyText, initCopyButtons, initExports, publicLink } from "./exports.mjs";
+import { copyText, initCopyButtons, initExports, publicLink, publicPageUrl } from "./exports.mjs";
 
 const WORKER_URL = new URL("./engine-worker.mjs", import.meta.url);
 // The worker has its own timeout; this one catches a worker that never speaks.
@@ -89,7 +89,7 @@ function initCalculator(root) {
   const copyMarkdown = root.querySelector("#bvb-copy-markdown");
   const copyLink = root.querySelector("#bvb-copy-link");
   const actionStatus = root.querySelector("#bvb-action-status");
-  const pageUrl = window.location.origin + window.location.pathname;
+  const pageUrl = publicPageUrl(); // the Markdown record links back to the public page
   // Set before first paint by overrides/main.html (layout only; the engine
   // still reads every input). Kept in the address the engine writes back.
   const embed = document.documentElement.classList.contains("bvb-embed");

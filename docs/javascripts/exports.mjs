@@ -15,15 +15,22 @@ const PNG_SCALE = 3;
 // ---------------------------------------------------------------------------
 // Addresses.
 
-/** The public address of this page with the current query, without `embed`. */
-export function publicLink(location = window.location) {
+/** The public address of this page: its canonical link, which the build writes from SITE_URL. */
+export function publicPageUrl(location = window.location) {
   const canonical = document.querySelector('link[rel="canonical"]')?.href;
   const url = new URL(canonical || location.href, location.href);
+  url.search = "";
+  url.hash = "";
+  return url.href;
+}
+
+/** The public address of this page with the current query, without `embed`. */
+export function publicLink(location = window.location) {
+  const url = new URL(publicPageUrl(location));
   const params = new URLSearchParams(location.search);
   params.delete("embed");
   const query = params.toString();
   url.search = query ? `?${query}` : "";
-  url.hash = "";
   return url.href;
 }
 

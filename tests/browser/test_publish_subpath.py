@@ -73,6 +73,10 @@ def test_copy_link_and_snippets_give_public_addresses(subpath_visit):
     copied = page.evaluate("navigator.clipboard.readText()")
     assert copied.startswith(PUBLIC_URL + "calculator/?") and "generic_task=true" in copied
     assert "embed" not in copied  # a shared link opens the full page
+    page.locator("#bvb-copy-markdown").click()
+    expect(page.locator("#bvb-action-status")).to_have_text("Markdown copied.")
+    record = page.evaluate("navigator.clipboard.readText()")
+    assert PUBLIC_URL + "calculator/?" in record and "127.0.0.1" not in record
 
     page.goto(subpath_visit.base + "embedding/")
     addresses = page.locator("a.bvb-address")
@@ -157,3 +161,35 @@ def test_print_record_has_link_date_version_and_sources_on_one_page(subpath_visi
     expect(page.locator("#f-api_cost_per_request")).to_be_visible()
     expect(page.locator('[data-field="api_cost_per_request"] .bvb-source')).to_be_visible()
     expect(page.locator(".bvb-print-title")).to_contain_text("The Build-vs-Buy Framework for AI Features")
+
+
+def test_embed_snippet_resizes_its_frame_only_for_the_embed(visit, site, rules, tmp_path):
+    """The documented iframe snippet, on another site: the frame takes the
+    height the embedded calculator posts, and ignores any other sender."""
+    from build_scripts.local_site import free_port, serve
+    from build_scripts.publish_blocks import EMBED_FRAME_ID, embed_calculator
+
+    snippet = embed_calculator(rules, visit.base).removeprefix("```html\n").removesuffix("\n```")
+    (tmp_path / "index.html").write_text(f"<!doctype html><title>A wiki page</title><h1>Our decision</h1>\n{snippet}\n", encoding="utf-8")
+    port = free_port()
+    server = serve(tmp_path, port)
+    try:
+        page = visit.page
+        page.goto(f"http://127.0.0.1:{port}/")
+        frame = page.locator(f"#{EMBED_FRAME_ID}")
+        expect(frame).to_have_css("height", "900px")
+        embedded = page.frame_locator(f"#{EMBED_FRAME_ID}").locator("body")
+        expect(embedded).to_be_attached()
+        inner = next(f for f in page.frames if f.url.startswith(visit.base + "calculator/"))
+        # What the embedded calculator posts when its content changes height.
+        inner.evaluate("parent.postMessage({ type: 'bvb-embed-height', height: 1234.2 }, '*')")
+        expect(frame).to_have_css("height", "1235px")
+        # The host page itself (or any other frame) cannot resize it.
+        page.evaluate("""() => new Promise((done) => {
+            addEventListener("message", (e) => e.data === "sentinel" && done());
+            postMessage({ type: "bvb-embed-height", height: 10 }, "*");
+            postMessage("sentinel", "*");
+        })""")
+        expect(frame).to_have_css("height", "1235px")
+    finally:
+        server.shutdown()
