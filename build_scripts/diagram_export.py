@@ -123,29 +123,30 @@ def public_svg(rules: Rules, site_url: str, *, dark: bool = True) -> str:
     if opening is None or _STYLE_END not in svg:
         raise ExportError("the standalone SVG has no '<svg viewBox=\"0 0 W H\" height=...>' or no <style>: "
                           "build_scripts/diagram_export.py must follow the template's change")
-    width, height = float(opening.group(1)), float(opening.group(2))
-    lines = [wrapped for line in credit_lines(rules, site_url)
-             for wrapped in diagram.wrap(line, width - 2 * diagram.MARGIN, CREDIT_FONT_SIZE)]
-    new_height = height + CREDIT_GAP + len(lines) * CREDIT_LINE_HEIGHT + diagram.MARGIN / 2
-    grown = _n(new_height)
-    tag = opening.group(0)
-    tag = tag.replace(f'viewBox="0 0 {opening.group(1)} {opening.group(2)}"', f'viewBox="0 0 {opening.group(1)} {grown}"')
-    tag = tag.replace(f'height="{opening.group(3)}"', f'height="{grown}"')
-    svg = svg[: opening.start()] + tag + svg[opening.end():]
+    width, height = opening.group(1), opening.group(2)
+    article, address = credit_lines(rules, site_url)
+    lines = [*diagram.wrap(article, float(width) - 2 * diagram.MARGIN, CREDIT_FONT_SIZE), address]
+    grown = _n(float(height) + CREDIT_GAP + len(lines) * CREDIT_LINE_HEIGHT + diagram.MARGIN / 2)
 
-    address = credit_lines(rules, site_url)[1]
+    tag = opening.group(0).replace(f'viewBox="0 0 {width} {height}"', f'viewBox="0 0 {width} {grown}"')
+    tag = tag.replace(f'height="{opening.group(3)}"', f'height="{grown}"')
+    head, tail = (svg[: opening.start()] + tag + svg[opening.end():]).split(_STYLE_END, 1)
+    body, end = tail.rsplit("</svg>", 1)
+    paper = f'<rect class="bvb-paper" width="{width}" height="{grown}"/>\n'
+    styles = LIGHT_STYLE + (DARK_STYLE if dark else "")
+    return head + _STYLE_END + styles + paper + body + _credit(lines, float(height), address) + "</svg>" + end
+
+
+def _credit(lines: Sequence[str], top: float, address: str) -> str:
+    """The credit lines below the tree; the site's address is a link."""
     texts = []
     for i, line in enumerate(lines):
-        y = _n(height + CREDIT_GAP + (i + 0.75) * CREDIT_LINE_HEIGHT)
+        y = _n(top + CREDIT_GAP + (i + 0.75) * CREDIT_LINE_HEIGHT)
         body = escape(line)
         if line == address:
             body = f'<a href="{escape(address)}">{body}</a>'
         texts.append(f'<text x="{_n(diagram.MARGIN)}" y="{y}">{body}</text>')
-    paper = f'<rect class="bvb-paper" width="{opening.group(1)}" height="{grown}"/>\n'
-    credit = '<g class="bvb-credit">\n' + "\n".join(texts) + "\n</g>\n"
-    head, tail = svg.split(_STYLE_END, 1)
-    body, end = tail.rsplit("</svg>", 1)
-    return head + _STYLE_END + LIGHT_STYLE + (DARK_STYLE if dark else "") + paper + body + credit + "</svg>" + end
+    return '<g class="bvb-credit">\n' + "\n".join(texts) + "\n</g>\n"
 
 
 def png_font() -> tuple[str, list[str]]:
