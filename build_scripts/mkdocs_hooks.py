@@ -1,7 +1,8 @@
 """MkDocs hooks: thin adapters from MkDocs events to build_scripts' functions.
 
-Each hook only routes; the work is in page_blocks, page_html, diagram and
-bundle, which know nothing of MkDocs and run on their own too.
+Each hook only routes; the work is in page_blocks, page_html, diagram,
+diagram_export, publish_blocks and bundle, which know nothing of MkDocs and
+run on their own too.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # MkDocs loads hooks by path, not as a package
     sys.path.insert(0, str(ROOT))
 
-from build_scripts import bundle, diagram, page_blocks, page_html  # noqa: E402
+from build_scripts import bundle, diagram_export, page_blocks, page_html, publish_blocks  # noqa: E402
 from calculator import RuleError, default_rules  # noqa: E402
 from calculator.rules import RULES_FILE  # noqa: E402
 
@@ -36,15 +37,24 @@ def on_config(config):
 
 
 def on_files(files, config):
-    """Add the diagram's standalone files, so pages can link to them."""
+    """Add the diagram's files for other documents (SVG, PNG, Mermaid), so pages can link to them."""
     from mkdocs.structure.files import File
 
-    for name, text in diagram.standalone_files(default_rules()).items():
-        files.append(File.generated(config, f"diagrams/{name}", content=text))
+    try:
+        exports = diagram_export.export_files(default_rules(), config["site_url"] or "")
+    except diagram_export.ExportError as error:
+        raise PluginError(f"diagrams: {error}") from None
+    for name, content in exports.items():
+        files.append(File.generated(config, f"diagrams/{name}", content=content))
     return files
 
 
 def on_page_markdown(markdown, page, config, files):
+    if publish_blocks.MARKER_START in markdown:
+        try:
+            markdown = publish_blocks.fill_markers(markdown, default_rules(), config["site_url"])
+        except (publish_blocks.UnknownMarker, diagram_export.ExportError) as error:
+            raise PluginError(f"{page.file.src_path}: {error}") from None
     if "<!-- bvb:" not in markdown:
         return markdown
     try:

@@ -6,8 +6,9 @@
 // the canonical query for the address bar, the per-field errors and the
 // Markdown decision record.
 
+import { copyText, initCopyButtons, initExports, publicLink, publicPageUrl } from "./exports.mjs";
+
 const WORKER_URL = new URL("./engine-worker.mjs", import.meta.url);
-const DIAGRAM_URL = new URL("../diagrams/decision-tree.svg", import.meta.url);
 // The worker has its own timeout; this one catches a worker that never speaks.
 const PAGE_WATCHDOG_MS = 120_000;
 
@@ -88,7 +89,7 @@ function initCalculator(root) {
   const copyMarkdown = root.querySelector("#bvb-copy-markdown");
   const copyLink = root.querySelector("#bvb-copy-link");
   const actionStatus = root.querySelector("#bvb-action-status");
-  const pageUrl = window.location.origin + window.location.pathname;
+  const pageUrl = publicPageUrl(); // the Markdown record links back to the public page
   // Set before first paint by overrides/main.html (layout only; the engine
   // still reads every input). Kept in the address the engine writes back.
   const embed = document.documentElement.classList.contains("bvb-embed");
@@ -267,78 +268,8 @@ function initCalculator(root) {
   }
 
   copyMarkdown.addEventListener("click", () => copyText(markdown, "Markdown copied.", actionStatus));
-  copyLink.addEventListener("click", () => copyText(window.location.href, "Link copied.", actionStatus));
-  root.querySelector("#bvb-print").addEventListener("click", () => window.print());
-  root.querySelector("#bvb-download-diagram").addEventListener("click", () =>
-    downloadDiagram(diagram, result.dataset.recommendation || "default", actionStatus),
-  );
-}
-
-// ---------------------------------------------------------------------------
-// Sharing helpers.
-
-async function copyText(text, done, statusElement) {
-  try {
-    await navigator.clipboard.writeText(text);
-  } catch {
-    // Older browsers and insecure origins: a selected textarea still copies.
-    const area = document.createElement("textarea");
-    area.value = text;
-    area.setAttribute("readonly", "");
-    area.style.position = "fixed";
-    area.style.opacity = "0";
-    document.body.append(area);
-    area.select();
-    const ok = document.execCommand("copy");
-    area.remove();
-    if (!ok) {
-      statusElement.textContent = "Copying failed: select the text and copy it by hand.";
-      return;
-    }
-  }
-  statusElement.textContent = done;
-}
-
-async function downloadDiagram(liveDiagram, leaf, statusElement) {
-  try {
-    const response = await fetch(DIAGRAM_URL);
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    const svg = new DOMParser().parseFromString(await response.text(), "image/svg+xml").documentElement;
-    // Carry the live diagram's highlighted path over to the standalone file.
-    for (const marked of liveDiagram.querySelectorAll(".is-on-path")) {
-      const selector = ["data-node", "data-kind", "data-from", "data-answer"]
-        .filter((name) => marked.hasAttribute(name))
-        .map((name) => `[${name}="${marked.getAttribute(name)}"]`)
-        .join("");
-      const twin = selector && svg.querySelector(selector);
-      if (twin) twin.classList.add(...[...marked.classList].filter((c) => c.startsWith("is-")));
-    }
-    const blob = new Blob([new XMLSerializer().serializeToString(svg)], { type: "image/svg+xml" });
-    const link = document.createElement("a");
-    link.href = URL.createObjectURL(blob);
-    link.download = `decision-tree-${leaf}.svg`;
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
-    statusElement.textContent = "Diagram downloaded.";
-  } catch (error) {
-    statusElement.textContent = `The diagram could not be downloaded (${error.message}).`;
-  }
-}
-
-function initCopyMermaid() {
-  for (const button of document.querySelectorAll(".bvb-copy-mermaid")) {
-    button.addEventListener("click", async () => {
-      try {
-        const response = await fetch(new URL(button.dataset.src, window.location.href));
-        if (!response.ok) throw new Error(`HTTP ${response.status}`);
-        await copyText(await response.text(), "Mermaid source copied.", button);
-      } catch (error) {
-        button.textContent = `Copy failed (${error.message})`;
-      }
-    });
-  }
+  copyLink.addEventListener("click", () => copyText(publicLink(), "Link copied.", actionStatus));
+  initExports(root, { diagram, result, status: actionStatus });
 }
 
 // The inline diagram's nodes are SVG links written with xlink:href: Material's
@@ -392,7 +323,7 @@ function onPage() {
   const root = document.getElementById("bvb-calculator");
   if (root) initCalculator(root);
   else warmOnIntent();
-  initCopyMermaid();
+  initCopyButtons();
   initDiagramLinks();
 }
 

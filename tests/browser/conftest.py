@@ -10,7 +10,12 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from build_scripts.local_site import CHROMIUM, CHROMIUM_ARGS
+from build_scripts.local_site import CHROMIUM, CHROMIUM_ARGS, free_port, serve
+from build_scripts.site_build import build_site
+
+# A project page's address: the site built for it and served under its path.
+PUBLIC_URL = "https://example.org/sub/"
+SUBPATH = "/sub/"
 
 
 def pytest_collection_modifyitems(items):
@@ -56,5 +61,25 @@ class Visit:
 @pytest.fixture
 def visit(browser, site) -> Iterator[Visit]:
     v = Visit(browser, site[0])
+    yield v
+    v.context.close()
+
+
+@pytest.fixture(scope="session")
+def subpath_site(tmp_path_factory) -> Iterator[tuple[str, Path]]:
+    """(served base URL, site folder): built with SITE_URL = PUBLIC_URL and
+    served at http://127.0.0.1:PORT/sub/, with the site's 404.html for
+    anything missing, as GitHub Pages serves a project page."""
+    port = free_port()
+    folder = tmp_path_factory.mktemp("subpath-site")
+    build_site(folder, site_url=PUBLIC_URL)
+    server = serve(folder, port, prefix=SUBPATH)
+    yield f"http://127.0.0.1:{port}{SUBPATH}", folder
+    server.shutdown()
+
+
+@pytest.fixture
+def subpath_visit(browser, subpath_site) -> Iterator[Visit]:
+    v = Visit(browser, subpath_site[0])
     yield v
     v.context.close()
