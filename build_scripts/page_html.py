@@ -100,6 +100,7 @@ def calculator_block(rules: Rules) -> str:
         ),
         recommendation=response["recommendation"],
         result_html=response["html"],
+        summary_html=response["summary_html"],
     )
 
 

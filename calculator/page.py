@@ -15,7 +15,7 @@ from typing import Any
 
 from .engine import dumps, evaluate_valid, version_notices
 from .inputs import form_texts, parse_query
-from .report import render_errors, render_markdown, render_result
+from .report import render_errors, render_markdown, render_result, render_summary
 from .rules import default_rules
 
 
@@ -46,7 +46,14 @@ def answer(request_json: str) -> str:
     rules = default_rules()
     query, page_url, errors = _request(request_json)
     if errors:
-        return dumps({"status": "error", "errors": errors, "html": render_errors(rules, errors)})
+        return dumps(
+            {
+                "status": "error",
+                "errors": errors,
+                "html": render_errors(rules, errors),
+                "summary_html": render_summary(rules, None, errors),
+            }
+        )
     inputs, errors, page = parse_query(rules, query)
     # The embed flag belongs to the page and stays in its address.
     kept = "&embed=1" if page.get("embed") == "1" else ""
@@ -59,6 +66,7 @@ def answer(request_json: str) -> str:
                 "notices": notices,
                 "form": form_texts(rules, query),
                 "html": render_errors(rules, errors),
+                "summary_html": render_summary(rules, None, errors),
             }
         )
     result = evaluate_valid(rules, inputs)
@@ -73,6 +81,7 @@ def answer(request_json: str) -> str:
         "path": result["path"],
         "notices": notices,
         "html": render_result(rules, result),
+        "summary_html": render_summary(rules, result),
         "markdown": render_markdown(rules, result, link),
         "result": result,
     }

@@ -49,6 +49,24 @@ def render_result(rules: Rules, result: Mapping[str, Any]) -> str:
     return f'<div class="bvb-result" data-leaf="{_e(result["recommendation"]["id"])}">{"".join(parts)}</div>'
 
 
+def render_summary(rules: Rules, result: Mapping[str, Any] | None, errors: list[Mapping[str, str]] = ()) -> str:
+    """The answer in brief, kept in view beside the form: the recommendation,
+    its one-line why, its total cost and the path; or what to fix."""
+    if result is None:
+        names = ", ".join(_e(rules.fields[e["field"]].label if e["field"] in rules.fields else e["field"]) for e in errors)
+        return f'<p class="bvb-summary-title">No answer yet</p><p class="bvb-summary-why">Fix: {names}.</p>'
+    rec, costs = result["recommendation"], result["costs"]
+    option = rules.options[rec["option"]]
+    path = " → ".join(f"{_e(rules.questions[s['node']].title)}: {_e(answer_label(rules, s).lower())}" for s in result["path"])
+    return (
+        f'<p class="bvb-summary-title"><a href="#bvb-rec-title">{_e(rec["title"])}</a></p>'
+        f'<p class="bvb-summary-why">{_e(rec["why"])}</p>'
+        f'<p class="bvb-summary-cost"><strong>{money(costs["options"][rec["option"]]["total"])}</strong> '
+        f'over {costs["horizon_months"]} months ({_e(option.title)})</p>'
+        f'<p class="bvb-summary-path">{path}</p>'
+    )
+
+
 def _recommendation(rules: Rules, result: Mapping[str, Any]) -> str:
     rec = result["recommendation"]
     steps = "".join(f"<li>{_e(step)}</li>" for step in rec["next_steps"])
