@@ -62,6 +62,11 @@ MANIFEST = "assets/engine/manifest.json"
 SNAPSHOT_SCRIPT = ROOT / "build_scripts" / "snapshot.mjs"
 # A download with no byte for this long has stalled (the page offers a retry).
 STALL_TIMEOUT_MS = 15_000
+# What starting from the snapshot saves over the plain start, in seconds, on
+# a 2-core machine like the one that measured it (0.8 s against 2.9 s, less a
+# margin). The worker fetches the snapshot only when its bytes should arrive
+# in less time than this.
+SNAPSHOT_SAVES_S = 1.6
 NODE_TIMEOUT_S = 300
 
 
@@ -285,7 +290,7 @@ def bundle(
         "runtime": runtime,
         "stdlib": _entry(site, f"runtime/{engine_name}/{STDLIB}"),
         "engine": _entry(site, f"runtime/{engine_name}/{wheel.name}", **engine_entry(wheel.name)),
-        "snapshot": _entry(site, f"runtime/{engine_name}/{SNAPSHOT}", raw_size=len(snapshot_raw)),
+        "snapshot": _entry(site, f"runtime/{engine_name}/{SNAPSHOT}", raw_size=len(snapshot_raw), saves_s=SNAPSHOT_SAVES_S),
     }
     manifest_path = site / MANIFEST
     manifest_path.parent.mkdir(parents=True, exist_ok=True)

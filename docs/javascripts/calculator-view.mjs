@@ -76,7 +76,7 @@ export function calculatorView(root) {
   }
 
   // The engine's answer, parsed once; returns it for the caller's bookkeeping.
-  function render(answer, { fill, pageQuery }) {
+  function render(answer, { fill }) {
     const ready = answer.status === "ready";
     if (fill) fillForm(answer.form);
     showFieldErrors(answer.errors);
@@ -86,7 +86,12 @@ export function calculatorView(root) {
     el.result.innerHTML = answer.html;
     mark(ready ? "ready" : "error", ready ? answer.recommendation : "");
     setShareable(ready);
-    if (el.fullPage && ready) el.fullPage.href = `./?${pageQuery(answer.query)}`;
+    if (ready) {
+      // The embed's credit opens this scenario on the full page.
+      const full = new URLSearchParams(answer.query);
+      full.delete("embed");
+      el.fullPage.href = `./?${full}`;
+    }
     const notice = (answer.notices || []).map((text) => " " + text).join("");
     if (ready) {
       highlight(answer.path, answer.recommendation);
@@ -98,10 +103,10 @@ export function calculatorView(root) {
     }
   }
 
-  function computing(engineReady) {
+  function computing(engineReady, whose = "these inputs") {
     mark("loading", "");
     setShareable(false);
-    say("loading", engineReady ? "Computing…" : "Loading the engine to work out the answer for these inputs…");
+    say("loading", engineReady ? "Computing…" : `Loading the engine to work out the answer for ${whose}…`);
   }
 
   function answerFailed(message) {

@@ -32,15 +32,15 @@ function initCalculator(root) {
 
   // Each question gets a number; only the newest one's answer is shown, so
   // the last edit wins however the answers arrive.
-  function compute(query, { fill = false, quiet = false } = {}) {
+  function compute(query, { fill = false, quiet = false, whose } = {}) {
     const id = ++latest;
-    if (!quiet) view.computing(engine.state === "ready");
+    if (!quiet) view.computing(engine.state === "ready", whose);
     engine.ask(JSON.stringify({ query, page_url: pageUrl })).then(
       (response) => {
         // Ignore answers for a view that instant navigation has replaced.
         if (id !== latest || !root.isConnected) return;
         const answer = JSON.parse(response);
-        view.render(answer, { fill, pageQuery });
+        view.render(answer, { fill });
         markdown = answer.status === "ready" ? answer.markdown : "";
       },
       (error) => {
@@ -60,7 +60,7 @@ function initCalculator(root) {
   // Without one, the build's answer for the default inputs stays on show
   // until the live engine confirms it.
   const initial = window.location.search.replace(/^\?/, "");
-  compute(initial, { fill: true, quiet: !initial });
+  compute(initial, { fill: true, quiet: !initial, whose: "this link's inputs" });
 
   const presets = [...root.querySelectorAll(".bvb-preset")];
   const presetNote = root.querySelector("#bvb-preset-description");

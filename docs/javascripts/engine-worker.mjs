@@ -32,12 +32,6 @@ import { EngineError, describe, importEngine, installWheel, startPyodide } from 
 const ASSETS = new URL("../assets/", import.meta.url);
 const MANIFEST_URL = new URL("engine/manifest.json", ASSETS);
 
-// What starting from the snapshot saves over the plain start, in seconds of a
-// mid-range machine (measured: 0.8 s against 2.9 s). The snapshot is fetched
-// only when its bytes should arrive faster than that: on a slow connection
-// (20 Mbit/s) its 6 MB cost more than they save.
-const SNAPSHOT_SAVES_S = 1.6;
-
 async function readManifest() {
   let response;
   try {
@@ -60,13 +54,15 @@ async function readManifest() {
 }
 
 // Decide, from how fast the first bytes of the runtime arrive, whether the
-// snapshot's bytes are worth fetching (see SNAPSHOT_SAVES_S).
+// snapshot's bytes are worth fetching: only when they should arrive in less
+// time than the snapshot saves (manifest: snapshot.saves_s). On a slow
+// connection (20 Mbit/s) its 6 MB cost more than they save.
 async function snapshotWorthIt(manifest, downloads) {
   if (!manifest.snapshot || navigator.connection?.saveData) return false;
   const wasm = manifest.runtime["pyodide.asm.wasm"];
   await downloads.whenLoaded(wasm.size / 4);
   const wireRate = downloads.rate() * (wasm.gzip_size / wasm.size); // decoded bytes/s -> wire bytes/s
-  return downloads.open === 0 || manifest.snapshot.size / wireRate < SNAPSHOT_SAVES_S;
+  return downloads.open === 0 || manifest.snapshot.size / wireRate < manifest.snapshot.saves_s;
 }
 
 // Pyodide fetches pyodide.asm.wasm, the standard library and its lock file
