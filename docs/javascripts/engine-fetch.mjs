@@ -21,36 +21,20 @@ export class Downloads {
     this.failure = new Promise((_, reject) => (this.fail = reject));
     this.failure.catch(() => {});
     this.timer = null;
-    this.waiters = new Set();
+    this.timings = new Map();
   }
 
-  // Bytes as they arrive; the rate the build's manifest needs to choose a start.
-  rate() {
-    const seconds = (performance.now() - this.firstByte) / 1000;
-    return this.firstByte && seconds > 0 ? this.loaded / seconds : 0;
+  // When a file's first and last bytes arrived (performance.now()), by path.
+  timing(file) {
+    return this.timings.get(file.path);
   }
 
   _tick(bytes) {
     this.lastByte = performance.now();
     if (bytes) {
-      this.firstByte ??= this.lastByte;
       this.loaded += bytes;
       this.onProgress?.(this.loaded, this.total);
     }
-    for (const waiter of [...this.waiters]) {
-      if (this.loaded >= waiter.bytes || this.open === 0) {
-        this.waiters.delete(waiter);
-        waiter.resolve();
-      }
-    }
-  }
-
-  // Resolves once `bytes` have arrived (or nothing is left to download).
-  whenLoaded(bytes) {
-    return new Promise((resolve) => {
-      this.waiters.add({ bytes, resolve });
-      this._tick(0);
-    });
   }
 
   _watch() {
@@ -100,6 +84,8 @@ export class Downloads {
     }
     if (!response.ok) throw new EngineError("fetch", `${name} is missing: HTTP ${response.status} for ${url}`);
     const bytes = new Uint8Array(file.size);
+    const timing = { first: null, last: null };
+    this.timings.set(file.path, timing);
     let at = 0;
     const reader = response.body.getReader();
     for (;;) {
@@ -118,6 +104,8 @@ export class Downloads {
       bytes.set(chunk.value, at);
       at += chunk.value.length;
       this._tick(chunk.value.length);
+      timing.first ??= this.lastByte;
+      timing.last = this.lastByte;
     }
     const got = at === bytes.length ? await sha256Hex(bytes) : `${at} bytes`;
     if (got !== file.sha256) {

@@ -53,16 +53,19 @@ async function readManifest() {
   return manifest;
 }
 
-// Decide, from how fast the first bytes of the runtime arrive, whether the
-// snapshot's bytes are worth fetching: only when they should arrive in less
-// time than the snapshot saves (manifest: snapshot.saves_s). On a slow
-// connection (20 Mbit/s) its 6 MB cost more than they save.
-async function snapshotWorthIt(manifest, downloads) {
+// Decide, from how fast the runtime's wasm arrived, whether the snapshot's
+// bytes are worth fetching: only when they should arrive in less time than
+// the snapshot saves (manifest: snapshot.saves_s). On a slow connection
+// (20 Mbit/s) its 6 MB cost more than they save. The wasm is needed either
+// way and is the best sample of the connection (3.5 MB gzip); waiting for it
+// costs little, since the two would share the bandwidth anyway.
+async function snapshotWorthIt(manifest, downloads, wasmDone) {
   if (!manifest.snapshot || navigator.connection?.saveData) return false;
+  await wasmDone;
   const wasm = manifest.runtime["pyodide.asm.wasm"];
-  await downloads.whenLoaded(wasm.size / 4);
-  const wireRate = downloads.rate() * (wasm.gzip_size / wasm.size); // decoded bytes/s -> wire bytes/s
-  return downloads.open === 0 || manifest.snapshot.size / wireRate < manifest.snapshot.saves_s;
+  const { first, last } = downloads.timing(wasm);
+  const wireRate = (wasm.gzip_size || wasm.size) / Math.max((last - first) / 1000, 1e-3);
+  return manifest.snapshot.size / wireRate < manifest.snapshot.saves_s;
 }
 
 // Pyodide fetches pyodide.asm.wasm, the standard library and its lock file
@@ -133,7 +136,7 @@ async function startEngine(post) {
     wheel: get(manifest.engine),
   };
   for (const promise of Object.values(pending)) promise.catch(() => {}); // awaited below
-  const useSnapshot = await snapshotWorthIt(manifest, downloads);
+  const useSnapshot = await snapshotWorthIt(manifest, downloads, pending.wasm).catch(() => false);
   const snapshot = useSnapshot ? get(manifest.snapshot).then(gunzip) : null;
   snapshot?.catch(() => {});
 
