@@ -85,8 +85,9 @@ def engine_info(distribution: str) -> str:
     holds memory, not files), so ``version`` is then null and ``file`` is
     where the module was imported from when the snapshot was taken.
     """
-    import calculator
+    from . import default_rules
 
+    package = sys.modules[__package__]
     purelib = _site_packages()
     prefix = f"{distribution}-"
     try:
@@ -96,10 +97,10 @@ def engine_info(distribution: str) -> str:
     dist = [n for n in listed if n.startswith(prefix) and n.endswith(".dist-info")]
     return json.dumps(
         {
-            "file": os.path.realpath(calculator.__file__),
+            "file": os.path.realpath(package.__file__),
             "purelib": purelib,
             "version": dist[0][len(prefix) : -len(".dist-info")] if len(dist) == 1 else None,
-            "rules_version": calculator.default_rules().version,
+            "rules_version": default_rules().version,
         }
     )
 
