@@ -1,24 +1,27 @@
-"""The calculator page's speed in headless Chromium, on 127.0.0.1.
+"""The calculator page's speed in headless Chromium, served as a static host would.
 
-Prints figures; asserts nothing. One run measures:
+Prints figures; asserts nothing. The site is served from 127.0.0.1 the way a
+static host serves it: text, JSON and wasm gzip-compressed on the fly,
+precompressed files (the engine's snapshot.bin.gz) as they are, and the
+site's own ``_headers`` rules (immutable runtime files, a revalidated
+manifest). Side by side in one run, under three network profiles set with
+Chromium's ``Network.emulateNetworkConditions`` (it throttles the worker's
+fetches too):
 
-1. navigation start -> first live engine answer on calculator/ (the moment
-   #calculator-result gets data-status="ready"), cold (fresh browser context,
-   empty cache) and warm (same context, second navigation, HTTP cache warm);
-2. the same for a bare page written into this run's own copy of the site: a
-   module worker that only loads Pyodide from assets/pyodide/ and runs 1+1;
-   and the ratio live / bare (goal: 1.1 or less);
-3. the prerendered answer's first paint (first-contentful-paint, and when
-   #calculator-result is in the DOM and on screen);
-4. recompute latency after an input change once the engine is ready
-   (goals: median 15 ms or less, p95 40 ms or less);
-5. bytes transferred per page (page and worker requests) and the biggest
-   files; and that no request left 127.0.0.1.
+- the bare page: stock Pyodide (its full standard library) on the main
+  thread, running ``1+1``;
+- the calculator opened from a scenario link
+  (``calculator/?privacy_required=true&labeled_examples=20000``) up to its
+  first ``ready``, with how its engine started (snapshot or plain).
 
-To tell where a slow start or a slow recompute goes, it also prints the
-worker's own stage timings (posted with its "ready" status), when the worker's
-script began to run and had the wasm (read from inside the worker), and how a
-recompute splits between the page and the worker's round trip.
+Median of N cold visits each (fresh context), and warm (second visit, same
+context) unthrottled; the ratio calculator / bare against the goals
+(<= 0.5 unthrottled, cold and warm; <= 0.6 at 100 Mbit/s; <= 1.1 at
+20 Mbit/s). Then the bytes on the wire of each page (worker included), as
+sent here (gzip) and as a brotli host would send them; recompute latency
+(goals: median <= 15 ms, p95 <= 40 ms); and the machine's load
+(/proc/loadavg) before and after, since other work on the machine moves
+every figure.
 
     CHROMIUM=/usr/bin/chromium python benchmarks/browser_speed.py [--runs 5] [--recomputes 60]
 """
@@ -26,127 +29,88 @@ recompute splits between the page and the worker's round trip.
 from __future__ import annotations
 
 import argparse
+import functools
 import gzip
+import http.server
 import logging
 import os
-import platform
+import shutil
 import statistics
 import sys
 import tempfile
-import time
+import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from playwright.sync_api import Error as PlaywrightError
+import brotli
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from build_scripts.local_site import CHROMIUM, CHROMIUM_ARGS, free_port, serve
+from build_scripts.local_site import CHROMIUM, CHROMIUM_ARGS, free_port
 from build_scripts.site_build import build_site
 
 VIEWPORT = {"width": 1440, "height": 900}
-TIMEOUT_MS = 120_000
-RATIO_GOAL = 1.1
+TIMEOUT_MS = 180_000
+SCENARIO = "calculator/?privacy_required=true&labeled_examples=20000"
+PROFILES = {  # name: (latency ms, download bits/s) or None for unthrottled
+    "unthrottled": None,
+    "100 Mbit/s, 20 ms": (20, 100e6),
+    "20 Mbit/s, 40 ms": (40, 20e6),
+}
+GOALS = {"unthrottled": 0.5, "100 Mbit/s, 20 ms": 0.6, "20 Mbit/s, 40 ms": 1.1}
 RECOMPUTE_MEDIAN_GOAL_MS = 15
 RECOMPUTE_P95_GOAL_MS = 40
+COMPRESSIBLE = (".html", ".js", ".mjs", ".css", ".json", ".svg", ".wasm", ".txt", ".xml", ".mmd")
 
 # ---------------------------------------------------------------------------
-# The bare page: Pyodide from the same files, 1+1, nothing else. Written into
-# this run's copy of the site, at <site>/bench-bare/.
+# The bare page: stock Pyodide on the main thread, 1+1.
 
 BARE_DIR = "bench-bare"
 BARE_HTML = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Bare Pyodide</title>
-<script>
-  window.__bare = { workerCreated: performance.now(), done: null, result: null, error: null };
-  const worker = new Worker(new URL("worker.mjs", location.href), { type: "module" });
-  worker.onmessage = ({ data }) => {
-    window.__bare.done = performance.now();
-    window.__bare.result = data.result ?? null;
-    window.__bare.error = data.error ?? null;
-    window.__bare.timings = data.timings ?? null;
-  };
-  worker.onerror = (event) => { window.__bare.error = String(event.message || "worker error"); window.__bare.done = performance.now(); };
-</script>
-</head><body><p>Bare Pyodide: 1+1 in a module worker.</p></body></html>
+<html lang="en"><head><meta charset="utf-8"><title>Bare Pyodide</title></head>
+<body><p>Bare Pyodide: 1+1 on the main thread.</p>
+<script type="module">
+  window.__bare = { done: null, result: null, error: null };
+  try {
+    const index = new URL("pyodide/", location.href).href;
+    const { loadPyodide } = await import(index + "pyodide.mjs");
+    const py = await loadPyodide({ indexURL: index, packageBaseUrl: index });
+    window.__bare.result = py.runPython("1+1");
+  } catch (error) {
+    window.__bare.error = String(error?.message ?? error);
+  }
+  window.__bare.done = performance.now();
+</script></body></html>
 """
-BARE_WORKER = """const INDEX = new URL("../assets/pyodide/", import.meta.url).href;
-const t0 = performance.now();
-try {
-  const { loadPyodide } = await import(INDEX + "pyodide.mjs");
-  const py = await loadPyodide({ indexURL: INDEX, packageBaseUrl: INDEX });
-  const runtime = performance.now() - t0;
-  const result = py.runPython("1+1");
-  postMessage({ result, timings: { runtime: Math.round(runtime), total: Math.round(performance.now() - t0) } });
-} catch (error) {
-  postMessage({ error: String(error?.message ?? error) });
-}
-"""
+BARE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json")
 
-# Runs in every page before its own scripts: notes when the result is in the
-# DOM, on screen and first "ready", and every status the engine's worker posts.
+# Notes when #calculator-result first says "ready" and how the engine started.
 INIT_SCRIPT = r"""
 (() => {
-  if (window.__bench) return;
-  const rec = (window.__bench = {
-    workerCreated: null, statuses: [], resultInDom: null, resultVisible: null,
-    resultOnScreen: null, firstReady: null, answers: {}, lastAnswerId: null,
-  });
-  const Native = window.Worker;
-  if (Native) {
-    window.Worker = class extends Native {
-      constructor(...args) {
-        super(...args);
-        if (rec.workerCreated === null) rec.workerCreated = performance.now();
-        this.addEventListener("message", ({ data }) => {
-          if (data && data.type === "status") {
-            rec.statuses.push({ t: performance.now(), status: data.status, timings: data.timings ?? null, message: data.message ?? "" });
-          } else if (data && data.type === "answer" && rec.answers[data.id]) {
-            rec.answers[data.id].received = performance.now();
-          }
-        });
-      }
-      postMessage(message, ...rest) {
-        if (message && message.type === "answer") {
-          rec.answers[message.id] = { sent: performance.now(), received: null };
-          rec.lastAnswerId = message.id;
-        }
-        return super.postMessage(message, ...rest);
-      }
-    };
-  }
-  const watchResult = (el) => {
-    rec.resultInDom = performance.now();
-    new IntersectionObserver((entries, io) => {
-      for (const entry of entries) {
-        if (rec.resultVisible === null) {
-          rec.resultVisible = entry.time;
-          rec.resultOnScreen = entry.isIntersecting;
-        }
-      }
-      io.disconnect();
-    }).observe(el);
-    const check = () => {
-      if (rec.firstReady === null && el.dataset.status === "ready") rec.firstReady = performance.now();
-    };
-    check();
-    const mo = new MutationObserver(() => {
-      check();
-      if (rec.firstReady !== null) mo.disconnect();
-    });
-    mo.observe(el, { attributes: true, attributeFilter: ["data-status"] });
-  };
-  const finder = new MutationObserver(() => {
+  const rec = (window.__bench = { firstReady: null, start: null, error: null });
+  const watch = () => {
     const el = document.getElementById("calculator-result");
-    if (el) {
-      finder.disconnect();
-      watchResult(el);
-    }
-  });
-  finder.observe(document, { childList: true, subtree: true });
+    const root = document.getElementById("bvb-calculator");
+    if (!el) return false;
+    const check = () => {
+      if (rec.firstReady === null && el.dataset.status === "ready") {
+        rec.firstReady = performance.now();
+        rec.start = root.dataset.engineStart || null;
+      }
+      const status = document.getElementById("calculator-status");
+      if (status && status.dataset.state === "error" && /could not load/.test(status.textContent)) rec.error = status.textContent;
+    };
+    new MutationObserver(check).observe(document.documentElement, { attributes: true, subtree: true, attributeFilter: ["data-status", "data-state", "data-engine-start"] });
+    check();
+    return true;
+  };
+  if (!watch()) {
+    const finder = new MutationObserver(() => watch() && finder.disconnect());
+    finder.observe(document, { childList: true, subtree: true });
+  }
 })();
 """
 
@@ -160,27 +124,20 @@ async ({ count, values }) => {
     const value = values[i % values.length];
     await frame();
     await new Promise((r) => setTimeout(r, 30)); // a reader's pace, not a flood
-    const ms = await new Promise((resolve, reject) => {
-      let t0;
+    out.push(await new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error("no answer within 10 s")), 10_000);
       const mo = new MutationObserver(() => {
-        const status = el.dataset.status;
-        if (status === "ready" || status === "error") {
-          const t1 = performance.now();
-          mo.disconnect();
-          clearTimeout(timer);
-          if (status !== "ready") return reject(new Error("the engine answered with an error"));
-          if (!location.search.includes(`monthly_requests=${value}`)) return reject(new Error(`not the new answer: ${location.search}`));
-          const a = window.__bench.answers[window.__bench.lastAnswerId] || {};
-          resolve({ total: t1 - t0, before: a.sent - t0, worker: a.received - a.sent, render: t1 - a.received });
-        }
+        if (el.dataset.status !== "ready" && el.dataset.status !== "error") return;
+        mo.disconnect();
+        clearTimeout(timer);
+        if (el.dataset.status !== "ready") reject(new Error("the engine answered with an error"));
+        else resolve(performance.now() - t0);
       });
       mo.observe(el, { attributes: true, attributeFilter: ["data-status"] });
-      t0 = performance.now();
+      const t0 = performance.now();
       input.value = value;
       input.dispatchEvent(new Event("input", { bubbles: true }));
-    });
-    out.push(ms);
+    }));
   }
   return out;
 }
@@ -188,101 +145,125 @@ async ({ count, values }) => {
 
 
 # ---------------------------------------------------------------------------
-# Serving
+# Serving like a static host
+
+
+def header_rules(site: Path) -> list[tuple[str, dict[str, str]]]:
+    """The site's _headers file, as (path pattern, headers)."""
+    rules: list[tuple[str, dict[str, str]]] = []
+    path = site / "_headers"
+    if not path.is_file():
+        return rules
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line and not line[0].isspace():
+            rules.append((line.strip(), {}))
+        elif line.strip() and rules:
+            name, _, value = line.strip().partition(":")
+            rules[-1][1][name.strip()] = value.strip()
+    return rules
+
+
+def _matches(pattern: str, path: str) -> bool:
+    return path.startswith(pattern[:-1]) if pattern.endswith("*") else path == pattern
+
+
+class StaticHost(http.server.SimpleHTTPRequestHandler):
+    extensions_map = {
+        **http.server.SimpleHTTPRequestHandler.extensions_map,
+        ".mjs": "text/javascript",
+        ".wasm": "application/wasm",
+        ".gz": "application/gzip",
+    }
+    rules: list = []
+    gzipped: dict = {}
+    lock = threading.Lock()
+
+    def log_message(self, *args) -> None:
+        pass
+
+    def send_head(self):
+        path = Path(self.translate_path(self.path))
+        if path.is_dir():
+            path = path / "index.html"
+        wants_gzip = "gzip" in self.headers.get("Accept-Encoding", "")
+        if not (path.is_file() and path.suffix in COMPRESSIBLE and wants_gzip):
+            return super().send_head()
+        with self.lock:
+            body = self.gzipped.get(path)
+            if body is None:
+                body = self.gzipped[path] = gzip.compress(path.read_bytes(), 6)
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(str(path)))
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        return _Body(body)
+
+    def end_headers(self) -> None:
+        request_path = urlsplit(self.path).path
+        for pattern, headers in self.rules:
+            if _matches(pattern, request_path):
+                for name, value in headers.items():
+                    self.send_header(name, value)
+        super().end_headers()
+
+
+class _Body:
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def read(self, *args) -> bytes:
+        data, self.data = self.data, b""
+        return data
+
+    def close(self) -> None:
+        pass
+
+
+def serve_static(site: Path, port: int) -> http.server.ThreadingHTTPServer:
+    handler = type("SiteHost", (StaticHost,), {"rules": header_rules(site), "gzipped": {}})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), functools.partial(handler, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
 
 
 def write_bare_page(site: Path) -> None:
     folder = site / BARE_DIR
-    folder.mkdir(exist_ok=True)
+    (folder / "pyodide").mkdir(parents=True, exist_ok=True)
     (folder / "index.html").write_text(BARE_HTML, encoding="utf-8")
-    (folder / "worker.mjs").write_text(BARE_WORKER, encoding="utf-8")
+    for name in BARE_FILES:
+        shutil.copyfile(ROOT / "node_modules" / "pyodide" / name, folder / "pyodide" / name)
 
 
 # ---------------------------------------------------------------------------
 # Measuring
 
 
-class Recorder:
-    """Every request of every context (for the host check), and the finished
-    requests of the context being measured (for the byte counts)."""
-
-    def __init__(self) -> None:
-        self.urls: list[str] = []
-        self.finished: list = []
-
-    def attach(self, context, *, keep_finished: bool = False) -> None:
-        context.on("request", lambda r: self.urls.append(r.url))
-        if keep_finished:
-            context.on("requestfinished", lambda r: self.finished.append(r))
-
-    def foreign(self) -> list[str]:
-        out = []
-        for url in self.urls:
-            parts = urlsplit(url)
-            if parts.scheme in ("data", "blob", "about", "chrome-extension"):
-                continue
-            if parts.hostname != "127.0.0.1":
-                out.append(url)
-        return sorted(set(out))
-
-
-def new_context(browser, recorder: Recorder, *, keep_finished: bool = False):
+def new_page(browser, profile):
     context = browser.new_context(viewport=VIEWPORT)
     context.add_init_script(INIT_SCRIPT)
-    recorder.attach(context, keep_finished=keep_finished)
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    return context, page, errors
+    finished: list = []
+    context.on("requestfinished", lambda request: finished.append(request))
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    if profile:
+        latency, bits = profile
+        cdp.send(
+            "Network.emulateNetworkConditions",
+            {"offline": False, "latency": latency, "downloadThroughput": bits / 8, "uploadThroughput": bits / 8},
+        )
+    return context, page, finished
 
 
-def live_visit(page, url: str) -> dict:
+def calculator_visit(page, url: str) -> dict:
     page.goto(url, wait_until="commit")
-    page.wait_for_function(
-        "window.__bench && (window.__bench.firstReady !== null"
-        " || window.__bench.statuses.some((s) => s.status === 'error'))",
-        timeout=TIMEOUT_MS,
-        polling=50,
-    )
-    got = page.evaluate(
-        """() => {
-        const nav = performance.getEntriesByType("navigation")[0];
-        const fcp = performance.getEntriesByName("first-contentful-paint")[0];
-        return {
-          ...window.__bench,
-          fcp: fcp ? fcp.startTime : null,
-          domContentLoaded: nav ? nav.domContentLoadedEventEnd : null,
-          load: nav ? nav.loadEventEnd : null,
-        };
-    }"""
-    )
-    errors = [s["message"] for s in got["statuses"] if s["status"] == "error"]
-    if errors:
-        raise RuntimeError(f"the engine failed to start on {url}: {errors[0]}")
-    ready = next((s for s in got["statuses"] if s["status"] == "ready"), None)
-    got["workerReady"] = ready["t"] if ready else None
-    got["timings"] = ready["timings"] if ready else None
-    got.update(worker_clock(page, "engine-worker.mjs"))
-    return got
-
-
-def worker_clock(page, name: str) -> dict:
-    """When the worker's own script began to run, and when it had the wasm,
-    on the page's clock (from navigation start)."""
-    page_origin = page.evaluate("performance.timeOrigin")
-    for worker in page.workers:
-        if urlsplit(worker.url).path.endswith(name):
-            try:
-                origin, wasm = worker.evaluate(
-                    """() => [performance.timeOrigin,
-                       (performance.getEntriesByType("resource").find((e) => e.name.endsWith("pyodide.asm.wasm")) || {}).responseEnd ?? null]"""
-                )
-            except PlaywrightError:  # the worker went away: these figures are only diagnostics
-                break
-            offset = origin - page_origin
-            return {"workerStarted": offset, "wasmFetched": None if wasm is None else offset + wasm}
-    return {"workerStarted": None, "wasmFetched": None}
+    page.wait_for_function("window.__bench && (window.__bench.firstReady !== null || window.__bench.error)", timeout=TIMEOUT_MS, polling=50)
+    got = page.evaluate("() => window.__bench")
+    if got["error"]:
+        raise RuntimeError(f"the engine failed to start: {got['error']}")
+    return {"t": got["firstReady"], "start": got["start"]}
 
 
 def bare_visit(page, url: str) -> dict:
@@ -291,87 +272,62 @@ def bare_visit(page, url: str) -> dict:
     got = page.evaluate("() => window.__bare")
     if got.get("error") or got.get("result") != 2:
         raise RuntimeError(f"the bare page failed: {got}")
-    got.update(worker_clock(page, f"/{BARE_DIR}/worker.mjs"))
-    return got
+    return {"t": got["done"], "start": None}
 
 
-def measure_starts(browser, recorder: Recorder, base: str, runs: int) -> dict[str, list[dict]]:
-    out: dict[str, list[dict]] = {"live_cold": [], "live_warm": [], "bare_cold": [], "bare_warm": []}
-    live_url = base + "calculator/"
-    bare_url = base + BARE_DIR + "/"
-    for i in range(runs):
-        # Alternate which goes first, so drift on a noisy machine hits both.
-        order = ("live", "bare") if i % 2 == 0 else ("bare", "live")
-        for kind in order:
-            context, page, errors = new_context(browser, recorder)
-            try:
-                visit = live_visit if kind == "live" else bare_visit
-                url = live_url if kind == "live" else bare_url
-                out[f"{kind}_cold"].append(visit(page, url))
-                out[f"{kind}_warm"].append(visit(page, url))
-                if errors:
-                    print(f"  page errors on {url}: {errors}")
-            finally:
-                context.close()
-        print(f"  start-up run {i + 1}/{runs} done", file=sys.stderr)
+def wire_bytes(finished: list, site: Path, base: str) -> dict:
+    """Bytes on the wire as served (gzip), and as brotli would send the same
+    files (precompressed ones as they are)."""
+    sent = br = 0
+    for request in finished:
+        sizes = request.sizes()
+        body = sizes["responseBodySize"]
+        sent += body + sizes["responseHeadersSize"]
+        local = site / urlsplit(request.url).path.removeprefix(urlsplit(base).path)
+        if local.is_dir():
+            local = local / "index.html"
+        if local.is_file() and local.suffix in COMPRESSIBLE:
+            br += len(brotli.compress(local.read_bytes(), quality=9)) + sizes["responseHeadersSize"]
+        else:
+            br += body + sizes["responseHeadersSize"]
+    return {"gzip": sent, "brotli": br, "requests": len(finished)}
+
+
+def measure(browser, base: str, site: Path, runs: int) -> dict:
+    out: dict = {}
+    pages = {"bare": (bare_visit, base + BARE_DIR + "/"), "calculator": (calculator_visit, base + SCENARIO)}
+    for profile_name, profile in PROFILES.items():
+        for i in range(runs):
+            order = ("calculator", "bare") if i % 2 == 0 else ("bare", "calculator")
+            for kind in order:
+                visit, url = pages[kind]
+                context, page, finished = new_page(browser, profile)
+                try:
+                    cold = visit(page, url)
+                    page.wait_for_load_state("networkidle")
+                    out.setdefault((profile_name, kind, "cold"), []).append(cold)
+                    if i == 0:
+                        out[(profile_name, kind, "bytes")] = wire_bytes(finished, site, base)
+                    if profile is None:
+                        out.setdefault((profile_name, kind, "warm"), []).append(visit(page, url))
+                finally:
+                    context.close()
+            print(f"  {profile_name}: run {i + 1}/{runs} done", file=sys.stderr)
     return out
 
 
-def measure_recompute(browser, recorder: Recorder, base: str, count: int) -> list[dict]:
-    context, page, _ = new_context(browser, recorder)
+def measure_recompute(browser, base: str, count: int) -> list[float]:
+    context, page, _ = new_page(browser, None)
     try:
-        live_visit(page, base + "calculator/")
-        # Warm-up: the first few answers compile code paths; keep them out.
-        page.evaluate(RECOMPUTE_JS, {"count": 4, "values": ["1000001", "2000001"]})
+        calculator_visit(page, base + SCENARIO)
+        page.evaluate(RECOMPUTE_JS, {"count": 4, "values": ["1000001", "2000001"]})  # warm-up
         return page.evaluate(RECOMPUTE_JS, {"count": count, "values": ["1000000", "2000000"]})
-    finally:
-        context.close()
-
-
-def measure_bytes(browser, recorder: Recorder, base: str, path: str, *, live: bool) -> list[dict]:
-    """Every request of one cold visit: url, status, bytes on the wire."""
-    local = Recorder()
-    context, page, _ = new_context(browser, local, keep_finished=True)
-    context.on("request", lambda r: recorder.urls.append(r.url))
-    try:
-        if live:
-            live_visit(page, base + path)
-        else:
-            page.goto(base + path, wait_until="load")
-        page.wait_for_load_state("networkidle")
-        rows = []
-        for request in local.finished:
-            sizes = request.sizes()
-            response = request.response()
-            rows.append(
-                {
-                    "url": request.url,
-                    "status": response.status if response else 0,
-                    "body": sizes["responseBodySize"],
-                    "headers": sizes["responseHeadersSize"] + sizes["requestHeadersSize"] + sizes["requestBodySize"],
-                }
-            )
-        return rows
     finally:
         context.close()
 
 
 # ---------------------------------------------------------------------------
 # Printing
-
-
-def ms(value: float | None) -> str:
-    return "—" if value is None else f"{value:,.0f} ms"
-
-
-def med(values: list[float]) -> float | None:
-    values = [v for v in values if v is not None]
-    return statistics.median(values) if values else None
-
-
-def low(values: list[float]) -> float | None:
-    values = [v for v in values if v is not None]
-    return min(values) if values else None
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -381,164 +337,75 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
-def kib(n: int) -> str:
-    return f"{n / 1024:,.1f} KiB"
+def loadavg() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "n/a"
 
 
-def print_starts(starts: dict[str, list[dict]]) -> None:
-    live = {k: [r["firstReady"] for r in starts[f"live_{k}"]] for k in ("cold", "warm")}
-    bare = {k: [r["done"] for r in starts[f"bare_{k}"]] for k in ("cold", "warm")}
-    n = len(starts["live_cold"])
-    print(f"\n1-2. Navigation start -> first live answer ({n} runs each; median / min)")
-    print(f"  {'':<34}{'cold median':>13}{'cold min':>11}{'warm median':>13}{'warm min':>11}")
-    rows = [
-        ("calculator/ live answer", live),
-        ("bare page (Pyodide, 1+1)", bare),
-    ]
-    for label, data in rows:
-        print(
-            f"  {label:<34}{ms(med(data['cold'])):>13}{ms(low(data['cold'])):>11}"
-            f"{ms(med(data['warm'])):>13}{ms(low(data['warm'])):>11}"
-        )
-    for kind in ("cold", "warm"):
-        ratio_med = med(live[kind]) / med(bare[kind])
-        ratio_min = low(live[kind]) / low(bare[kind])
-        verdict = "meets" if ratio_med <= RATIO_GOAL else "MISSES"
-        print(f"  live / bare, {kind}: {ratio_med:.2f} (medians), {ratio_min:.2f} (mins)  -> {verdict} the {RATIO_GOAL} goal")
-
-    print("\n  Where the time goes (medians). At: ms from navigation start, on the page's clock;")
-    print("  took: a stage's own duration, timed inside the worker.")
-    kinds = [("live", "cold"), ("live", "warm"), ("bare", "cold"), ("bare", "warm")]
-    print(f"  {'':<46}" + "".join(f"{page + ' ' + kind:>11}" for page, kind in kinds))
-
-    def timing(stage: str):
-        return lambda r: (r.get("timings") or {}).get(stage)
-
-    rows = [
-        ("at: DOMContentLoaded", lambda r: r.get("domContentLoaded"), None),
-        ("at: new Worker() called", lambda r: r["workerCreated"], lambda r: r["workerCreated"]),
-        ("at: the worker's script starts running", lambda r: r["workerStarted"], lambda r: r["workerStarted"]),
-        ("at: pyodide.asm.wasm fetched", lambda r: r["wasmFetched"], lambda r: r["wasmFetched"]),
-        ("took: Pyodide loaded (live: + wheel checked)", timing("runtime"), timing("runtime")),
-        ("took: wheel installed", timing("wheel"), None),
-        ("took: engine imported and checked", timing("import"), None),
-        ("took: worker start -> ready (bare: 1+1)", timing("total"), timing("total")),
-        ("at: 'ready' status received", lambda r: r["workerReady"], None),
-        ("at: first live answer shown (bare: 1+1)", lambda r: r["firstReady"], lambda r: r["done"]),
-    ]
-    for label, live_key, bare_key in rows:
-        cells = []
-        for page, kind in kinds:
-            key = live_key if page == "live" else bare_key
-            cells.append(ms(med([key(r) for r in starts[f"{page}_{kind}"]])) if key else "")
-        print(f"  {label:<46}" + "".join(f"{cell:>11}" for cell in cells))
-
-
-def print_paint(starts: dict[str, list[dict]]) -> None:
-    print("\n3. The prerendered answer (calculator/, medians; from navigation start)")
-    print(f"  {'':<44}{'cold':>10}{'warm':>10}")
-    for label, key in (
-        ("first-contentful-paint", "fcp"),
-        ("#calculator-result in the DOM", "resultInDom"),
-        ("#calculator-result rendered (first frame)", "resultVisible"),
-    ):
-        cells = [ms(med([r[key] for r in starts[f"live_{kind}"]])) for kind in ("cold", "warm")]
-        print(f"  {label:<44}{cells[0]:>10}{cells[1]:>10}")
-    on_screen = {r["resultOnScreen"] for r in starts["live_cold"] + starts["live_warm"]}
-    where = "in the first viewport" if on_screen == {True} else "below the first viewport" if on_screen == {False} else "sometimes in the first viewport"
-    print(f"  (#calculator-result is {where} at {VIEWPORT['width']}x{VIEWPORT['height']})")
-
-
-def print_recompute(rows: list[dict]) -> None:
-    times = [r["total"] for r in rows]
-    median, p95 = statistics.median(times), percentile(times, 95)
-    print(f"\n4. Recompute after an input change ({len(times)} changes of #f-monthly_requests, engine ready)")
-    print(f"  median {median:6.1f} ms   (goal <= {RECOMPUTE_MEDIAN_GOAL_MS} ms: {'meets' if median <= RECOMPUTE_MEDIAN_GOAL_MS else 'MISSES'})")
-    print(f"  p95    {p95:6.1f} ms   (goal <= {RECOMPUTE_P95_GOAL_MS} ms: {'meets' if p95 <= RECOMPUTE_P95_GOAL_MS else 'MISSES'})")
-    print(f"  min {min(times):.1f} ms, max {max(times):.1f} ms")
-    print("  where it goes (median / p95):")
-    for key, what in (
-        ("before", "input event -> request posted to the worker"),
-        ("worker", "worker round trip (engine answer + messages)"),
-        ("render", "answer received -> result rendered, ready"),
-    ):
-        values = [r[key] for r in rows]
-        print(f"    {what:<48}{statistics.median(values):6.1f} ms {percentile(values, 95):6.1f} ms")
-
-
-def print_bytes(label: str, rows: list[dict], site: Path, base: str, top: int = 8) -> None:
-    body = sum(r["body"] for r in rows)
-    headers = sum(r["headers"] for r in rows)
-    print(f"\n  {label}: {len(rows)} requests, {kib(body)} of bodies + {kib(headers)} of headers = {kib(body + headers)}")
-    print(f"    {'biggest files':<52}{'bytes':>12}{'gzip -6':>12}")
-    for r in sorted(rows, key=lambda r: -r["body"])[:top]:
-        path = urlsplit(r["url"]).path
-        name = path.removeprefix(urlsplit(base).path)
-        local = site / name
-        if local.is_dir():
-            local = local / "index.html"
-        zipped = len(gzip.compress(local.read_bytes(), 6)) if local.is_file() else None
-        print(f"    {name or '/':<52}{kib(r['body']):>12}{(kib(zipped) if zipped else '—'):>12}")
-
-
-# ---------------------------------------------------------------------------
+def print_table(results: dict, runs: int) -> None:
+    print(f"\nNavigation start -> first answer, median of {runs} (calculator: {SCENARIO})")
+    print("| profile | bare page | calculator | ratio | goal | calculator started from |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for name in PROFILES:
+        for kind in ("cold", "warm"):
+            bare = results.get((name, "bare", kind))
+            calc = results.get((name, "calculator", kind))
+            if not bare or not calc:
+                continue
+            b = statistics.median(r["t"] for r in bare) / 1000
+            c = statistics.median(r["t"] for r in calc) / 1000
+            starts = sorted({r["start"] for r in calc})
+            verdict = "meets" if c / b <= GOALS[name] else "MISSES"
+            print(f"| {name}, {kind} | {b:.2f} s | {c:.2f} s | {c / b:.2f}x | <= {GOALS[name]} ({verdict}) | {', '.join(map(str, starts))} |")
+    print("\nBytes on the wire, one cold visit (worker included), with headers")
+    print("| profile | page | requests | as served (gzip) | as brotli would send |")
+    print("| --- | --- | --- | --- | --- |")
+    for name in PROFILES:
+        for kind in ("bare", "calculator"):
+            got = results[(name, kind, "bytes")]
+            print(f"| {name} | {kind} | {got['requests']} | {got['gzip'] / 1e6:.2f} MB | {got['brotli'] / 1e6:.2f} MB |")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5, help="cold+warm start-ups per page (default 5)")
+    parser.add_argument("--runs", type=int, default=5, help="cold visits per page and profile (default 5)")
     parser.add_argument("--recomputes", type=int, default=60, help="input changes timed (default 60)")
     args = parser.parse_args()
-
     if not Path(CHROMIUM).exists():
         sys.exit(f"Chromium not found at {CHROMIUM} (set CHROMIUM=/path/to/chromium)")
     logging.getLogger("mkdocs").setLevel(logging.WARNING)
-
+    print(f"Machine: {os.cpu_count()} CPUs; load average (1, 5, 15 min) at the start: {loadavg()}")
     with tempfile.TemporaryDirectory(prefix="bvb-bench-") as tmp:
         site = Path(tmp) / "site"
         port = free_port()
         base = f"http://127.0.0.1:{port}/"
-        started = time.perf_counter()
         build_site(site, site_url=base)
         write_bare_page(site)
-        print(f"Site built in {time.perf_counter() - started:.1f} s; served at {base}", file=sys.stderr)
-        server = serve(site, port)
-        recorder = Recorder()
+        server = serve_static(site, port)
         try:
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_ARGS))
                 try:
-                    print(
-                        f"Chromium {browser.version} (headless), Python {platform.python_version()}, "
-                        f"{os.cpu_count()} CPUs, {platform.machine()}; site on {base}"
-                    )
-                    # One throw-away visit of each page, so that the first
-                    # measured run does not pay for the OS's file cache.
-                    context, page, _ = new_context(browser, recorder)
-                    live_visit(page, base + "calculator/")
+                    print(f"Chromium {browser.version} (headless); site on {base}")
+                    # One throw-away visit of each page: the OS's file cache and the server's gzip cache.
+                    context, page, _ = new_page(browser, None)
+                    calculator_visit(page, base + SCENARIO)
                     bare_visit(page, base + BARE_DIR + "/")
                     context.close()
-
-                    starts = measure_starts(browser, recorder, base, args.runs)
-                    recompute = measure_recompute(browser, recorder, base, args.recomputes)
-                    calc_bytes = measure_bytes(browser, recorder, base, "calculator/", live=True)
-                    tree_bytes = measure_bytes(browser, recorder, base, "decision-tree/", live=False)
+                    results = measure(browser, base, site, args.runs)
+                    recompute = measure_recompute(browser, base, args.recomputes)
                 finally:
                     browser.close()
         finally:
             server.shutdown()
-
-        print_starts(starts)
-        print_paint(starts)
-        print_recompute(recompute)
-        print("\n5. Bytes transferred on a cold visit (page + worker requests; this server does not compress)")
-        print_bytes("calculator/ (until the first live answer)", calc_bytes, site, base)
-        print_bytes("decision-tree/", tree_bytes, site, base)
-
-    foreign = recorder.foreign()
-    print(f"\nRequests to a host other than 127.0.0.1: {len(foreign)} (of {len(recorder.urls)} requests)")
-    for url in foreign[:20]:
-        print(f"  {url}")
+    print_table(results, args.runs)
+    median, p95 = statistics.median(recompute), percentile(recompute, 95)
+    print(f"\nRecompute after an input change ({len(recompute)} changes, engine ready):")
+    print(f"  median {median:.1f} ms (goal <= {RECOMPUTE_MEDIAN_GOAL_MS}: {'meets' if median <= RECOMPUTE_MEDIAN_GOAL_MS else 'MISSES'}), "
+          f"p95 {p95:.1f} ms (goal <= {RECOMPUTE_P95_GOAL_MS}: {'meets' if p95 <= RECOMPUTE_P95_GOAL_MS else 'MISSES'})")
+    print(f"\nLoad average (1, 5, 15 min) at the end: {loadavg()}")
 
 
 if __name__ == "__main__":

@@ -149,6 +149,7 @@ def calculator_block(rules: Rules) -> str:
         ),
         recommendation=response["recommendation"],
         result_html=response["html"],
+        summary_html=response["summary_html"],
     )
 
 

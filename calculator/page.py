@@ -17,7 +17,7 @@ from .engine import answer as engine_answer
 from .engine import dumps, version_notices
 from .inputs import form_texts, parse_query
 from .models import Rules
-from .report import render_errors, render_markdown, render_result
+from .report import render_errors, render_markdown, render_result, render_summary
 from .rules import default_rules
 
 
@@ -49,7 +49,14 @@ def answer(request_json: str, rules: Rules | None = None) -> str:
     rules = rules or default_rules()
     query, page_url, errors = _request(request_json)
     if errors:
-        return dumps({"status": "error", "errors": errors, "html": render_errors(rules, errors)})
+        return dumps(
+            {
+                "status": "error",
+                "errors": errors,
+                "html": render_errors(rules, errors),
+                "summary_html": render_summary(rules, None, errors),
+            }
+        )
     parsed = parse_query(rules, query)
     # The embed flag belongs to the page and stays in its address.
     kept = "&embed=1" if parsed.page.get("embed") == "1" else ""
@@ -63,6 +70,7 @@ def answer(request_json: str, rules: Rules | None = None) -> str:
                 "ignored": parsed.ignored,
                 "form": form_texts(rules, query),
                 "html": render_errors(rules, parsed.errors),
+                "summary_html": render_summary(rules, None, parsed.errors),
             }
         )
     ans = engine_answer(rules, parsed.inputs)
@@ -79,6 +87,7 @@ def answer(request_json: str, rules: Rules | None = None) -> str:
         "notices": notices,
         "ignored": parsed.ignored,
         "html": render_result(rules, ans, parsed.ignored),
+        "summary_html": render_summary(rules, ans),
         "markdown": render_markdown(rules, ans, link, page_url),
         "result": result,
     }

@@ -60,6 +60,23 @@ def render_result(rules: Rules, ans: Answer, ignored: Sequence[str] = ()) -> str
     return f'<div class="bvb-result" data-leaf="{_e(ans.leaf.id)}">{"".join(parts)}</div>'
 
 
+def render_summary(rules: Rules, ans: Answer | None, errors: Sequence[Mapping[str, str]] = ()) -> str:
+    """The answer in brief, kept in view beside the form: the recommendation,
+    its one-line why, its total cost and the path; or what to fix."""
+    if ans is None:
+        names = ", ".join(_e(rules.fields[e["field"]].label if e["field"] in rules.fields else e["field"]) for e in errors)
+        return f'<p class="bvb-summary-title">No answer yet</p><p class="bvb-summary-why">Fix: {names}.</p>'
+    cost = ans.cost_of(ans.option.id)
+    path = " → ".join(f"{_e(step.question.title)}: {_e(step.label.lower())}" for step in ans.path)
+    return (
+        f'<p class="bvb-summary-title"><a href="#bvb-rec-title">{_e(ans.leaf.title)}</a></p>'
+        f'<p class="bvb-summary-why">{_e(ans.leaf.why)}</p>'
+        f'<p class="bvb-summary-cost"><strong>{money(cost.total)}</strong> '
+        f'over {ans.horizon} months ({_e(ans.option.title)})</p>'
+        f'<p class="bvb-summary-path">{path}</p>'
+    )
+
+
 def _ignored(names: Sequence[str]) -> str:
     if not names:
         return ""

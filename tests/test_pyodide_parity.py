@@ -2,16 +2,17 @@
 
 A seeded generator makes a few hundred inputs over the rule file's fields,
 valid and invalid. CPython evaluates them here; tests/node/parity.mjs loads
-Pyodide from node_modules (no network), checks the sha256 of the wheel that
-build_scripts.wheel builds, unpacks and imports it with the browser worker's
-own helpers, and evaluates the same inputs once. The outputs must be equal as
-strings. Without node_modules/pyodide (``npm ci``) the test fails, it does not
+Pyodide from node_modules (no network) with the files build_scripts.bundle
+writes for the site (each checked against the manifest's sha256: the wheel,
+the trimmed standard library, the memory snapshot), starts the engine both
+ways the browser worker does (the plain way, and from the snapshot) with the
+worker's own helpers, and evaluates the same inputs. The outputs must be
+equal as strings. Without node_modules/pyodide (``npm ci``) the test fails, it does not
 skip: the page cannot work without it either.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import random
 import shutil
@@ -23,7 +24,7 @@ from urllib.parse import quote
 import pytest
 
 import calculator
-from build_scripts.wheel import build_wheel
+from build_scripts.bundle import bundle
 from calculator import default_rules
 from calculator.inputs import value_text
 from calculator.models import Field
@@ -185,10 +186,6 @@ def generate_requests(seed: int = SEED) -> list[str]:
 # One Pyodide run for the module
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def _node() -> str:
     node = shutil.which("node")
     if node is None:
@@ -198,11 +195,11 @@ def _node() -> str:
     return node
 
 
-def _run_node(wheel: Path, payload: dict, tmp: Path) -> subprocess.CompletedProcess:
+def _run_node(assets: Path, payload: dict, tmp: Path, mode: str) -> subprocess.CompletedProcess:
     inputs = tmp / "inputs.json"
     inputs.write_text(json.dumps(payload), encoding="utf-8")
     return subprocess.run(
-        [_node(), str(SCRIPT), str(wheel), str(inputs)],
+        [_node(), str(SCRIPT), str(assets), str(inputs), mode],
         capture_output=True,
         text=True,
         encoding="utf-8",
@@ -212,8 +209,11 @@ def _run_node(wheel: Path, payload: dict, tmp: Path) -> subprocess.CompletedProc
 
 
 @pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_wheel(tmp_path_factory.mktemp("wheel"))
+def assets(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    site = tmp_path_factory.mktemp("site")
+    _node()
+    bundle(site)
+    return site / "assets"
 
 
 @pytest.fixture(scope="module")
@@ -221,11 +221,11 @@ def cases() -> dict[str, list[str]]:
     return {"evaluate": generate_inputs(), "answer": generate_requests()}
 
 
-@pytest.fixture(scope="module")
-def pyodide_run(wheel: Path, cases: dict[str, list[str]], tmp_path_factory: pytest.TempPathFactory) -> dict:
-    done = _run_node(wheel, {"sha256": _sha256(wheel), **cases}, tmp_path_factory.mktemp("parity"))
+@pytest.fixture(scope="module", params=["plain", "snapshot"])
+def pyodide_run(request, assets: Path, cases: dict[str, list[str]], tmp_path_factory: pytest.TempPathFactory) -> dict:
+    done = _run_node(assets, cases, tmp_path_factory.mktemp("parity"), request.param)
     if done.returncode != 0:
-        pytest.fail(f"tests/node/parity.mjs failed (exit {done.returncode}):\n{done.stderr[-4000:]}")
+        pytest.fail(f"tests/node/parity.mjs ({request.param}) failed (exit {done.returncode}):\n{done.stderr[-4000:]}")
     return json.loads(done.stdout)
 
 
@@ -269,6 +269,11 @@ def test_pyodide_runs_the_wheel(pyodide_run: dict) -> None:
     engine = pyodide_run["engine"]
     assert engine["file"].startswith(engine["purelib"] + "/")
     assert engine["rules_version"] == default_rules().version
+    # The plain start unpacks the wheel; a snapshot holds memory, not files.
+    if pyodide_run["start"] == "plain":
+        assert engine["version"] == calculator_version()
+    else:
+        assert engine["version"] is None
 
 
 def test_evaluate_json_is_identical_in_pyodide(pyodide_run: dict, cases: dict[str, list[str]]) -> None:
@@ -281,10 +286,22 @@ def test_page_answer_is_identical_in_pyodide(pyodide_run: dict, cases: dict[str,
     _compare("page.answer", requests, [answer(t) for t in requests], pyodide_run["answer"])
 
 
-def test_a_wrong_sha256_is_refused(wheel: Path, tmp_path: Path) -> None:
-    wrong = "0" * 64
-    done = _run_node(wheel, {"sha256": wrong, "evaluate": ["{}"], "answer": []}, tmp_path)
-    assert done.returncode == 1, done.stdout[:500]
-    assert f"sha256 mismatch: expected {wrong}, got {_sha256(wheel)}" in done.stderr
-    assert done.stdout == ""
+def calculator_version() -> str:
+    import tomllib
 
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
+
+
+@pytest.mark.parametrize("which", ["engine", "snapshot"])
+def test_a_changed_file_is_refused(assets: Path, tmp_path: Path, which: str) -> None:
+    copy = tmp_path / "assets"
+    shutil.copytree(assets, copy)
+    manifest = json.loads((copy / "engine" / "manifest.json").read_text(encoding="utf-8"))
+    target = copy / manifest[which]["path"]
+    data = bytearray(target.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # one byte changed
+    target.write_bytes(bytes(data))
+    done = _run_node(copy, {"evaluate": ["{}"], "answer": []}, tmp_path, "snapshot")
+    assert done.returncode == 1, done.stdout[:500]
+    assert f"{manifest[which]['path']} does not match the manifest" in done.stderr
+    assert done.stdout == ""

@@ -2,314 +2,189 @@
 //
 //   new Worker(new URL("engine-worker.mjs", import.meta.url), { type: "module" })
 //
-// Start-up is one chain, run once, on the first message:
+// Start-up, run once on the first message:
 //
-//   initRuntime -> verifyAndInstallWheel -> importEngine -> ready
+//   manifest -> downloads (each checked against its sha256) -> start -> ready
 //
-// initRuntime loads Pyodide from <site>/assets/pyodide/ and, at the same time,
-// reads <site>/assets/engine/manifest.json (written by build_scripts/bundle.py),
-// fetches the wheel it names and checks the wheel's SHA-256 against it.
-// verifyAndInstallWheel unpacks the verified bytes into site-packages.
-// importEngine imports calculator.page and checks it is the engine the
-// manifest describes (installed from the wheel, same rules version).
+// <site>/assets/engine/manifest.json (build_scripts/bundle.py; fetched
+// no-cache, it is the one file whose URL never changes) names every file by a
+// versioned or content-hashed path, with its sha256 and size. The engine
+// starts from a memory snapshot taken at build time with the engine already
+// imported (under a second), or, when the snapshot is not worth its bytes on
+// this connection, is missing, or fails to load or verify, the plain way:
+// start Python, unpack the wheel, import. Both end in the same check
+// (engine-start.mjs importEngine).
 //
 // Messages, page -> worker:
 //   {type: "warm"}                               start loading, answer nothing
 //   {type: "answer", id, request: "<json>"}      request = {"query", "page_url"}
 // worker -> page:
+//   {type: "progress", loaded, total}            bytes of the downloads so far
 //   {type: "status", status: "loading"|"ready"|"error", message, ...details}
-//   {type: "answer", id, response: "<json>"}     calculator.page.answer(request)
+//   {type: "answer", id, response: "<json>"}     the engine's page door's answer
 //   {type: "answer", id, error: "<message>"}     no engine, no answer
 //
-// Every response is the string calculator.page.answer returned: this file
-// computes nothing, and when the engine cannot run it says so instead of
-// answering. A failed start is final: make a new worker to try again.
-//
-// The start-up timeout (default 60 s) is set with ?timeout=<ms> on the
-// worker's URL. It is a backstop for a start-up that never settles; parts of
-// Pyodide's start (compiling the wasm, starting Python) block the worker, so
-// it can only fire once they are done.
+// A failed start is final for this worker: the page makes a new one to retry.
+
+import { Downloads, gunzip } from "./engine-fetch.mjs";
+import { EngineError, describe, importEngine, installWheel, startPyodide } from "./engine-start.mjs";
 
 const ASSETS = new URL("../assets/", import.meta.url);
-export const PYODIDE_URL = new URL("pyodide/", ASSETS);
-export const ENGINE_URL = new URL("engine/", ASSETS);
-const DEFAULT_TIMEOUT_MS = 60_000;
-
-// ---------------------------------------------------------------------------
-// Helpers, also used by tests/node/parity.mjs (which runs them under Node).
-
-export class EngineError extends Error {
-  constructor(stage, message) {
-    super(message);
-    this.name = "EngineError";
-    this.stage = stage;
-  }
-}
-
-const describe = (error) => String(error?.message ?? error);
-
-export async function sha256Hex(bytes) {
-  const digest = await crypto.subtle.digest("SHA-256", bytes);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-export function withTimeout(promise, ms, what) {
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(
-      () => reject(new EngineError("timeout", `${what} timed out after ${ms < 1000 ? `${ms} ms` : `${ms / 1000} s`}`)),
-      ms,
-    );
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-// pyodide.mjs does not reject when pyodide.asm.wasm cannot be fetched or
-// compiled: it console.warn()s "wasm instantiation failed!", then the error,
-// and loadPyodide() never settles. Turn that into a rejection while loading.
-function watchWasmFailure() {
-  const original = console.warn;
-  let reject;
-  let seen = false;
-  let fallback;
-  const failed = new Promise((_, rej) => (reject = rej));
-  const fail = (detail) =>
-    reject(
-      new EngineError(
-        "wasm",
-        `The Python runtime (pyodide.asm.wasm) could not be loaded${detail ? `: ${detail}` : ""}. ` +
-          "It may be blocked by the network, an extension or a content security policy.",
-      ),
-    );
-  console.warn = (...args) => {
-    original.apply(console, args);
-    if (seen) {
-      clearTimeout(fallback);
-      fail(describe(args[0]));
-    } else if (args[0] === "wasm instantiation failed!") {
-      seen = true;
-      fallback = setTimeout(() => fail(""), 1000);
-    }
-  };
-  return { failed, restore: () => ((console.warn = original), clearTimeout(fallback)) };
-}
-
-// Load Pyodide with loadPyodide (from pyodide.mjs) and every file from
-// indexURL: nothing may come from a CDN.
-export async function startPyodide(loadPyodide, indexURL, options = {}) {
-  const watch = watchWasmFailure();
-  try {
-    return await Promise.race([
-      loadPyodide({ indexURL, packageBaseUrl: indexURL, ...options }),
-      watch.failed,
-    ]);
-  } catch (error) {
-    if (error instanceof EngineError) throw error;
-    throw new EngineError("runtime", `The Python runtime failed to start: ${describe(error)}`);
-  } finally {
-    watch.restore();
-  }
-}
-
-export async function verifyWheel(bytes, expected, name = "the engine wheel") {
-  const got = await sha256Hex(bytes);
-  if (got !== expected) {
-    throw new EngineError("sha256", `${name}: sha256 mismatch: expected ${expected}, got ${got}`);
-  }
-  return got;
-}
-
-// site-packages, where the wheel goes and where the engine must come from.
-// site (imported at start-up) knows it at no cost; sysconfig says the same
-// (its "purelib") but costs ~50 ms to import in Pyodide.
-const PURELIB = "__import__('site').getsitepackages()[0]";
-
-// Only site-packages' finder forgets what it listed: importlib.invalidate_caches()
-// would also import importlib.metadata (~50 ms) for nothing.
-const FORGET_LISTING = `
-def _bvb_forget_listing():
-    import os, sys
-    purelib = os.path.realpath(${PURELIB})
-    for path, finder in list(sys.path_importer_cache.items()):
-        if os.path.realpath(path) == purelib and hasattr(finder, "invalidate_caches"):
-            finder.invalidate_caches()
-
-_bvb_forget_listing()
-del _bvb_forget_listing
-`;
-
-// Unpack a verified wheel into site-packages (unpackArchive's default is the
-// working directory). bytes must be a Uint8Array or an ArrayBuffer.
-export function installWheel(py, bytes) {
-  const purelib = py.runPython(PURELIB);
-  py.unpackArchive(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes), "wheel", { extractDir: purelib });
-  py.runPython(FORGET_LISTING);
-  return purelib;
-}
-
-// No importlib.metadata here: finding a distribution's version scans every
-// sys.path entry (~140 ms in Pyodide). The installed version is read from the
-// wheel's own .dist-info instead.
-const IMPORT_CHECK = `
-import json, os
-import calculator, calculator.page
-
-def _bvb_engine_info():
-    purelib = os.path.realpath(${PURELIB})
-    dist = [n for n in os.listdir(purelib) if n.startswith("buildvsbuy_calculator-") and n.endswith(".dist-info")]
-    return json.dumps({
-        "file": os.path.realpath(calculator.__file__),
-        "purelib": purelib,
-        "version": dist[0][len("buildvsbuy_calculator-"):-len(".dist-info")] if len(dist) == 1 else None,
-        "rules_version": calculator.default_rules().version,
-    })
-
-_bvb_engine_info()
-`;
-
-// Import calculator.page and check it is the wheel's code (and, given a
-// manifest, the rules it was built with). Returns the page module's answer().
-export function importEngine(py, manifest = null) {
-  let info;
-  let answer;
-  try {
-    info = JSON.parse(py.runPython(IMPORT_CHECK));
-    answer = py.pyimport("calculator.page").answer;
-  } catch (error) {
-    const lines = describe(error).trim().split("\n");
-    throw new EngineError("import", `Python could not import the engine (calculator.page): ${lines[lines.length - 1]}`);
-  }
-  if (!info.file.startsWith(info.purelib + "/")) {
-    throw new EngineError("import", `calculator was imported from ${info.file}, not from the installed wheel`);
-  }
-  if (manifest && manifest.rules_version && info.rules_version !== manifest.rules_version) {
-    throw new EngineError(
-      "import",
-      `the engine holds rules ${info.rules_version}, the manifest says ${manifest.rules_version}`,
-    );
-  }
-  return { answer, info };
-}
-
-// ---------------------------------------------------------------------------
-// The browser side: fetch, chain, messages.
-
-async function fetchOk(url, what, init) {
-  let response;
-  try {
-    response = await fetch(url, init);
-  } catch (error) {
-    throw new EngineError("fetch", `${what} could not be fetched from ${url}: ${describe(error)}`);
-  }
-  if (!response.ok) {
-    throw new EngineError("fetch", `${what} is missing: HTTP ${response.status} for ${url}`);
-  }
-  return response;
-}
+const MANIFEST_URL = new URL("engine/manifest.json", ASSETS);
 
 async function readManifest() {
-  // no-cache: revalidate, so that a new deployment's sha256 is seen at once.
-  const response = await fetchOk(new URL("manifest.json", ENGINE_URL), "The engine manifest", { cache: "no-cache" });
-  const manifest = await response.json();
-  if (typeof manifest.wheel !== "string" || !/^[0-9a-f]{64}$/.test(manifest.sha256 ?? "")) {
-    throw new EngineError("manifest", "The engine manifest has no wheel name or sha256");
+  let response;
+  try {
+    // no-cache: revalidate, so that a new deployment's files are seen at once.
+    response = await fetch(MANIFEST_URL, { cache: "no-cache" });
+  } catch (error) {
+    throw new EngineError("fetch", `The engine manifest could not be fetched from ${MANIFEST_URL}: ${describe(error)}`);
   }
+  if (!response.ok) throw new EngineError("fetch", `The engine manifest is missing: HTTP ${response.status} for ${MANIFEST_URL}`);
+  const manifest = await response.json().catch(() => null);
+  const file = (f) => f && typeof f.path === "string" && /^[0-9a-f]{64}$/.test(f.sha256 ?? "") && f.size > 0;
+  const runtime = manifest?.runtime ?? {};
+  const complete =
+    ["pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "pyodide-lock.json"].every((n) => file(runtime[n])) &&
+    file(manifest.stdlib) &&
+    file(manifest.engine) &&
+    typeof manifest.engine.module === "string";
+  if (!complete) throw new EngineError("manifest", "The engine manifest is incomplete: rebuild the site");
   return manifest;
 }
 
-// The manifest and the wheel are fetched, and the wheel's SHA-256 checked,
-// while Pyodide loads: a missing or altered file is reported at once rather
-// than after the runtime's few seconds.
-async function fetchWheel() {
-  const manifest = await readManifest();
-  const name = `The engine wheel ${manifest.wheel}`;
-  const response = await fetchOk(new URL(manifest.wheel, ENGINE_URL), name, { cache: "no-cache" });
-  const bytes = new Uint8Array(await response.arrayBuffer());
-  const sha256 = await verifyWheel(bytes, manifest.sha256, name);
-  return { manifest, bytes, sha256 };
+// Decide, from how fast the runtime's wasm arrived, whether the snapshot's
+// bytes are worth fetching: only when they should arrive in less time than
+// the snapshot saves (manifest: snapshot.saves_s). On a slow connection
+// (20 Mbit/s) its 6 MB cost more than they save. The wasm is needed either
+// way and is the best sample of the connection (3.5 MB gzip); waiting for it
+// costs little, since the two would share the bandwidth anyway.
+async function snapshotWorthIt(manifest, downloads, wasmDone) {
+  if (!manifest.snapshot || navigator.connection?.saveData) return false;
+  await wasmDone;
+  const wasm = manifest.runtime["pyodide.asm.wasm"];
+  const { first, last } = downloads.timing(wasm);
+  const wireRate = (wasm.gzip_size || wasm.size) / Math.max((last - first) / 1000, 1e-3);
+  return manifest.snapshot.size / wireRate < manifest.snapshot.saves_s;
 }
 
-async function initRuntime(timings) {
-  const t0 = performance.now();
-  const wheel = fetchWheel();
-  const runtime = (async () => {
-    let module;
-    try {
-      module = await import(new URL("pyodide.mjs", PYODIDE_URL).href);
-    } catch (error) {
-      throw new EngineError("runtime", `The Python runtime (pyodide.mjs) could not be loaded: ${describe(error)}`);
-    }
-    const py = await startPyodide(module.loadPyodide, PYODIDE_URL.href, {
+// Pyodide fetches pyodide.asm.wasm, the standard library and its lock file
+// itself; while it starts, those URLs are answered with the bytes already
+// checked here. pyodide.mjs and pyodide.asm.mjs are JavaScript modules, which
+// only import() can run: a worker has no import maps, and the content
+// security policy forbids blob: scripts. They are fetched and checked first
+// and then imported from the same URL, which the HTTP cache answers (the
+// files are served as immutable). What cannot be checked with the pinned
+// Pyodide 314.0.7: a server that answers the import with other bytes than the
+// fetch just before it.
+function serveChecked(files) {
+  const original = self.fetch;
+  self.fetch = (input, init) => {
+    const url = new URL(input instanceof Request ? input.url : String(input), self.location.href).href;
+    const file = files.get(url);
+    if (!file) return original(input, init);
+    return Promise.resolve(new Response(file.bytes, { headers: { "content-type": file.type } }));
+  };
+  return () => (self.fetch = original);
+}
+
+async function startFrom(loadPyodide, manifest, got, snapshot) {
+  const indexURL = new URL(manifest.index, ASSETS).href;
+  const stdLibURL = new URL(manifest.stdlib.path, ASSETS).href;
+  const checked = new Map([
+    [new URL(manifest.runtime["pyodide.asm.wasm"].path, ASSETS).href, { bytes: got.wasm, type: "application/wasm" }],
+    [new URL(manifest.runtime["pyodide-lock.json"].path, ASSETS).href, { bytes: got.lock, type: "application/json" }],
+    [stdLibURL, { bytes: got.stdlib, type: "application/zip" }],
+  ]);
+  const restore = serveChecked(checked);
+  let py;
+  try {
+    py = await startPyodide(loadPyodide, indexURL, {
+      stdLibURL,
+      ...(snapshot ? { _loadSnapshot: snapshot } : {}),
       stdout: (line) => console.log("[engine]", line),
       stderr: (line) => console.warn("[engine]", line),
     });
-    timings.runtime = Math.round(performance.now() - t0);
-    return py;
-  })();
-  const [py, checked] = await Promise.all([runtime, wheel]);
-  return { py, ...checked };
+  } finally {
+    restore();
+  }
+  if (!snapshot) {
+    try {
+      installWheel(py, await got.wheel);
+    } catch (error) {
+      throw new EngineError("install", `The engine wheel could not be unpacked: ${describe(error)}`);
+    }
+  }
+  return { py, ...importEngine(py, manifest.engine, manifest.rules_version) };
 }
 
-async function verifyAndInstallWheel({ py, manifest, bytes, sha256 }, timings) {
+async function startEngine(post) {
   const t0 = performance.now();
-  const name = `The engine wheel ${manifest.wheel}`;
-  if (sha256 !== manifest.sha256) {
-    throw new EngineError("sha256", `${name}: not verified against the manifest`);
-  }
+  const manifest = await readManifest();
+  const downloads = new Downloads({
+    stallMs: manifest.stall_timeout_ms || 15_000,
+    onProgress: (loaded, total) => post({ type: "progress", loaded, total }),
+  });
+  const get = (file) => downloads.get(ASSETS, file);
+  const rt = manifest.runtime;
+  const pending = {
+    mjs: get(rt["pyodide.mjs"]),
+    asm: get(rt["pyodide.asm.mjs"]),
+    wasm: get(rt["pyodide.asm.wasm"]),
+    lock: get(rt["pyodide-lock.json"]),
+    stdlib: get(manifest.stdlib),
+    wheel: get(manifest.engine),
+  };
+  for (const promise of Object.values(pending)) promise.catch(() => {}); // awaited below
+  const useSnapshot = await snapshotWorthIt(manifest, downloads, pending.wasm).catch(() => false);
+  const snapshot = useSnapshot ? get(manifest.snapshot).then(gunzip) : null;
+  snapshot?.catch(() => {});
+
+  await pending.mjs;
+  let module;
   try {
-    installWheel(py, bytes);
+    module = await import(new URL(rt["pyodide.mjs"].path, ASSETS).href);
   } catch (error) {
-    throw new EngineError("install", `${name} could not be unpacked: ${describe(error)}`);
+    throw new EngineError("runtime", `The Python runtime (pyodide.mjs) could not be loaded: ${describe(error)}`);
   }
-  timings.wheel = Math.round(performance.now() - t0);
-  return { py, manifest };
-}
+  const got = { wheel: pending.wheel };
+  [, got.wasm, got.lock, got.stdlib] = await Promise.all([pending.asm, pending.wasm, pending.lock, pending.stdlib]);
 
-function importEngineStep({ py, manifest }, timings) {
-  const t0 = performance.now();
-  const { answer, info } = importEngine(py, manifest);
-  timings.import = Math.round(performance.now() - t0);
-  return { py, manifest, answer, info };
-}
-
-function timeoutMs() {
-  const value = Number(new URL(import.meta.url).searchParams.get("timeout"));
-  return Number.isFinite(value) && value > 0 ? value : DEFAULT_TIMEOUT_MS;
+  let engine = null;
+  let fallback = useSnapshot ? "" : "the snapshot was not worth its download on this connection";
+  if (useSnapshot) {
+    try {
+      engine = await startFrom(module.loadPyodide, manifest, got, await snapshot);
+    } catch (error) {
+      if (error?.stage === "stalled") throw error;
+      fallback = `the snapshot could not be used (${describe(error)})`;
+      console.warn("[engine] starting without the snapshot:", fallback);
+    }
+  }
+  engine ??= await startFrom(module.loadPyodide, manifest, got, null);
+  downloads.stop();
+  return { ...engine, manifest, fallback, seconds: (performance.now() - t0) / 1000 };
 }
 
 let engine = null; // the start-up promise, made on the first message
 
 function start() {
   if (engine) return engine;
-  const t0 = performance.now();
-  const timings = {};
-  const limit = timeoutMs();
   postMessage({ type: "status", status: "loading", message: "Loading the Python engine…" });
-  const chain = initRuntime(timings)
-    .then((state) => verifyAndInstallWheel(state, timings))
-    .then((state) => importEngineStep(state, timings));
-  engine = withTimeout(chain, limit, "Loading the Python engine");
+  engine = startEngine(postMessage);
   engine.then(
-    ({ py, manifest, info }) => {
-      timings.total = Math.round(performance.now() - t0);
+    ({ py, info, manifest, fallback, seconds }) =>
       postMessage({
         type: "status",
         status: "ready",
-        message: `Python engine ready (Pyodide ${py.version}, rules ${info.rules_version}) in ${(timings.total / 1000).toFixed(1)} s`,
+        message: `Python engine ready (Pyodide ${py.version}, rules ${info.rules_version}) in ${seconds.toFixed(1)} s`,
+        start: fallback ? "plain" : "snapshot",
+        fallback,
         pyodide_version: py.version,
         rules_version: info.rules_version,
-        wheel: manifest.wheel,
-        timings,
-      });
-    },
-    (error) => {
-      postMessage({
-        type: "status",
-        status: "error",
-        message: describe(error),
-        stage: error?.stage ?? "unknown",
-      });
-    },
+        engine: manifest.engine.path,
+      }),
+    (error) => postMessage({ type: "status", status: "error", message: describe(error), stage: error?.stage ?? "unknown" }),
   );
   return engine;
 }
@@ -331,17 +206,11 @@ function onMessage({ data }) {
         postMessage({ type: "answer", id, error: `The engine failed: ${describe(error)}` });
         return;
       }
-      if (typeof response !== "string") {
-        postMessage({ type: "answer", id, error: "The engine returned no text" });
-        return;
-      }
-      postMessage({ type: "answer", id, response });
+      if (typeof response !== "string") postMessage({ type: "answer", id, error: "The engine returned no text" });
+      else postMessage({ type: "answer", id, response });
     },
     (error) => postMessage({ type: "answer", id, error: `No engine: ${describe(error)}` }),
   );
 }
 
-// Only inside a worker: tests/node/parity.mjs imports the helpers above.
-if (typeof WorkerGlobalScope !== "undefined" && self instanceof WorkerGlobalScope) {
-  self.addEventListener("message", onMessage);
-}
+self.addEventListener("message", onMessage);

@@ -1,21 +1,25 @@
-// Run the engine's wheel in Pyodide under Node, for tests/test_pyodide_parity.py.
+// Run the engine in Pyodide under Node, the way the browser worker does, for
+// tests/test_pyodide_parity.py.
 //
-//   node tests/node/parity.mjs WHEEL INPUTS_JSON
+//   node tests/node/parity.mjs ASSETS_DIR INPUTS_JSON plain|snapshot
 //
-// INPUTS_JSON is {"sha256": "<hex>", "evaluate": ["<json>", ...], "answer": ["<request json>", ...]}.
-// Loads Pyodide from node_modules/pyodide (no network), checks the wheel's
-// sha256, unpacks and imports it with the browser worker's own helpers
-// (docs/javascripts/engine-worker.mjs), then prints one JSON object:
-//   {"pyodide": "...", "python": "...", "engine": {...},
-//    "evaluate": [calculator.evaluate_json(x), ...], "answer": [calculator.page.answer(r), ...]}
+// ASSETS_DIR is a built site's assets/ (build_scripts/bundle.py). Every file
+// the manifest names is read from there and checked against its sha256, as
+// the worker does; then Pyodide (from node_modules/pyodide, no network) starts
+// with the bundle's trimmed standard library, either the plain way (unpack the
+// wheel, import) or from the bundle's memory snapshot, with the worker's own
+// helpers. INPUTS_JSON is {"evaluate": ["<json>", ...], "answer": ["<request json>", ...]}.
+// Prints one JSON object:
+//   {"pyodide", "python", "start", "engine", "evaluate": [...], "answer": [...]}
 // A failure prints "parity: <message>" on stderr and exits with status 1.
 
 import { readFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
+import { gunzipSync } from "node:zlib";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
-import { importEngine, installWheel, startPyodide, verifyWheel } from "../../docs/javascripts/engine-worker.mjs";
+import { importEngine, installWheel, sha256Hex, startPyodide } from "../../docs/javascripts/engine-start.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const PYODIDE_DIR = path.join(ROOT, "node_modules", "pyodide") + path.sep;
@@ -25,24 +29,38 @@ function fail(message) {
   process.exit(1);
 }
 
+async function checked(assets, file) {
+  const bytes = new Uint8Array(await readFile(path.join(assets, file.path)));
+  const got = await sha256Hex(bytes);
+  if (got !== file.sha256) fail(`${file.path} does not match the manifest (sha256 expected ${file.sha256}, got ${got})`);
+  return bytes;
+}
+
 async function main() {
-  const [wheelPath, inputsPath] = process.argv.slice(2);
-  if (!wheelPath || !inputsPath) fail("usage: node tests/node/parity.mjs WHEEL INPUTS_JSON");
+  const [assets, inputsPath, mode] = process.argv.slice(2);
+  if (!assets || !inputsPath || !["plain", "snapshot"].includes(mode)) {
+    fail("usage: node tests/node/parity.mjs ASSETS_DIR INPUTS_JSON plain|snapshot");
+  }
   if (!existsSync(path.join(PYODIDE_DIR, "pyodide.mjs"))) {
     fail(`Pyodide is not installed (${PYODIDE_DIR} has no pyodide.mjs): run \`npm ci\` in ${ROOT}`);
   }
+  const manifest = JSON.parse(await readFile(path.join(assets, "engine", "manifest.json"), "utf8"));
   const inputs = JSON.parse(await readFile(inputsPath, "utf8"));
+  await checked(assets, manifest.stdlib);
+  const wheel = await checked(assets, manifest.engine);
+  const snapshot = mode === "snapshot" ? gunzipSync(await checked(assets, manifest.snapshot)) : null;
 
   const { loadPyodide } = await import(pathToFileURL(path.join(PYODIDE_DIR, "pyodide.mjs")).href);
   const log = (line) => process.stderr.write(`[pyodide] ${line}\n`);
-  const py = await startPyodide(loadPyodide, PYODIDE_DIR, { stdout: log, stderr: log });
-
-  // Uint8Array, not a Buffer: unpackArchive refuses a Buffer.
-  const bytes = new Uint8Array(await readFile(wheelPath));
-  await verifyWheel(bytes, inputs.sha256, path.basename(wheelPath));
-  installWheel(py, bytes);
-  const { answer, info } = importEngine(py, null);
-  const evaluateJson = py.pyimport("calculator").evaluate_json;
+  const py = await startPyodide(loadPyodide, PYODIDE_DIR, {
+    stdLibURL: path.join(assets, manifest.stdlib.path),
+    ...(snapshot ? { _loadSnapshot: new Uint8Array(snapshot) } : {}),
+    stdout: log,
+    stderr: log,
+  });
+  if (!snapshot) installWheel(py, wheel);
+  const { answer, info } = importEngine(py, manifest.engine, manifest.rules_version);
+  const evaluateJson = py.pyimport(manifest.engine.module.split(".")[0]).evaluate_json;
 
   const run = (fn, text) => {
     try {
@@ -54,6 +72,7 @@ async function main() {
   const out = {
     pyodide: py.version,
     python: py.runPython("import sys; sys.version.split()[0]"),
+    start: mode,
     engine: info,
     evaluate: inputs.evaluate.map((text) => run(evaluateJson, text)),
     answer: inputs.answer.map((text) => run(answer, text)),

@@ -1,0 +1,152 @@
+// The calculator's view: puts the engine's strings on the page.
+//
+// No rule lives here and no input is parsed here: the engine
+// (calculator.page.answer) returns the HTML of the answer and its detail
+// (escaped by the engine), the text for each form control, the canonical
+// query, the per-field errors and the Markdown record. The view inserts them.
+
+export function calculatorView(root) {
+  const el = {
+    form: root.querySelector("#bvb-form"),
+    status: root.querySelector("#calculator-status"),
+    answer: root.querySelector("#calculator-answer"),
+    result: root.querySelector("#calculator-result"),
+    diagram: root.querySelector("#bvb-live-diagram"),
+    load: root.querySelector("#bvb-engine-load"),
+    progress: root.querySelector("#bvb-engine-progress"),
+    progressText: root.querySelector("#bvb-engine-progress-text"),
+    retry: root.querySelector("#bvb-engine-retry"),
+    shareButtons: [root.querySelector("#bvb-copy-markdown"), root.querySelector("#bvb-copy-link")],
+    fullPage: root.querySelector("#bvb-embed-full"),
+  };
+
+  function say(state, text) {
+    el.status.dataset.state = state;
+    el.status.textContent = text;
+  }
+
+  // Both the summary and the detail carry the status and the leaf they show.
+  // A scenario link's first answer stays pending (the build's default answer
+  // hidden) until the engine answers or fails.
+  function mark(status, leaf) {
+    for (const box of [el.answer, el.result]) {
+      box.dataset.status = status;
+      box.dataset.recommendation = leaf;
+      if (status !== "loading") box.removeAttribute("data-pending");
+    }
+    el.result.setAttribute("aria-busy", String(status === "loading"));
+  }
+
+  function fillForm(texts) {
+    for (const radio of el.form.querySelectorAll("input[data-values]")) {
+      // Checked only when the engine's texts match all its values; none is
+      // checked for answers no choice stands for.
+      radio.checked = Object.entries(JSON.parse(radio.dataset.values)).every(([name, text]) => (texts || {})[name] === text);
+    }
+    for (const [name, text] of Object.entries(texts || {})) {
+      const control = el.form.elements.namedItem(name);
+      if (!control) continue;
+      if (control.type === "checkbox") control.checked = text === "true";
+      else control.value = text;
+    }
+  }
+
+  function showFieldErrors(errors) {
+    for (const box of el.form.querySelectorAll(".bvb-field")) {
+      const name = box.dataset.field;
+      const error = (errors || []).find((e) => e.field === name);
+      const slot = box.querySelector(".bvb-field-error");
+      const control = el.form.elements.namedItem(name);
+      box.classList.toggle("is-invalid", Boolean(error));
+      slot.hidden = !error;
+      slot.textContent = error ? error.message : "";
+      if (control?.setAttribute) control.setAttribute("aria-invalid", error ? "true" : "false");
+      if (error) box.closest("details")?.setAttribute("open", "");
+    }
+  }
+
+  function highlight(path, leaf) {
+    const diagram = el.diagram;
+    for (const node of diagram.querySelectorAll(".is-on-path, .is-answer")) node.classList.remove("is-on-path", "is-answer");
+    for (const step of path || []) {
+      diagram.querySelector(`[data-node="${step.node}"][data-kind="question"]`)?.classList.add("is-on-path");
+      diagram.querySelector(`[data-from="${step.node}"][data-answer="${step.answer}"]`)?.classList.add("is-on-path");
+    }
+    if (leaf) diagram.querySelector(`[data-node="${leaf}"][data-kind="leaf"]`)?.classList.add("is-on-path", "is-answer");
+    diagram.querySelector("svg")?.classList.toggle("has-path", Boolean(leaf));
+  }
+
+  function setShareable(ok) {
+    for (const button of el.shareButtons) button.disabled = !ok;
+  }
+
+  // The engine's answer, parsed once; returns it for the caller's bookkeeping.
+  function render(answer, { fill }) {
+    const ready = answer.status === "ready";
+    if (fill) fillForm(answer.form);
+    showFieldErrors(answer.errors);
+    // The address first: replaceState after the new HTML would force a layout.
+    if (ready) window.history.replaceState(window.history.state, "", `?${answer.query}${window.location.hash}`);
+    el.answer.innerHTML = answer.summary_html; // made and escaped by the engine
+    el.result.innerHTML = answer.html;
+    mark(ready ? "ready" : "error", ready ? answer.recommendation : "");
+    setShareable(ready);
+    if (ready) {
+      // The embed's credit opens this scenario on the full page.
+      const full = new URLSearchParams(answer.query);
+      full.delete("embed");
+      el.fullPage.href = `./?${full}`;
+    }
+    const notice = (answer.notices || []).map((text) => " " + text).join("");
+    if (ready) {
+      highlight(answer.path, answer.recommendation);
+      say("ready", `Live answer for these inputs.${notice}`);
+    } else {
+      highlight([], null);
+      const fields = (answer.errors || []).map((e) => e.field).join(", ");
+      say("error", `No answer yet: fix the inputs marked below (${fields}).${notice}`);
+    }
+  }
+
+  function computing(engineReady, whose = "these inputs") {
+    mark("loading", "");
+    setShareable(false);
+    say("loading", engineReady ? "Computing…" : `Loading the engine to work out the answer for ${whose}…`);
+  }
+
+  function answerFailed(message) {
+    mark("error", "");
+    say("error", `The engine could not answer these inputs: ${message}`);
+  }
+
+  const mb = (n) => (n / 1e6).toFixed(1);
+
+  // The engine's start-up: progress while it downloads, a retry when it failed.
+  function engineState(state, detail) {
+    el.load.hidden = !(state === "loading" && detail.total);
+    el.retry.hidden = state !== "error";
+    // How the engine started, for the curious and for the tests: "snapshot",
+    // or "plain" with the reason in data-engine-fallback.
+    if (state === "ready") {
+      root.dataset.engineStart = detail.start;
+      root.dataset.engineFallback = detail.fallback || "";
+    }
+    if (state === "loading" && detail.total) {
+      el.progress.max = detail.total;
+      el.progress.value = detail.loaded;
+      el.progressText.textContent = `${mb(detail.loaded)} of ${mb(detail.total)} MB`;
+    }
+    if (state === "error") {
+      setShareable(false);
+      if (el.result.dataset.status !== "ready") mark("error", "");
+      const shown = el.result.querySelector(".bvb-result") && !el.result.querySelector(".bvb-result--error")
+        ? " The answer shown is the one worked out for the default inputs when the site was built, not a live answer for your inputs."
+        : "";
+      say("error", `The live engine could not load: ${detail.message}${shown}`);
+    } else if (state === "loading" && el.result.dataset.status === "prerendered") {
+      say("loading", "For the default inputs, worked out when this site was built. Loading the live engine…");
+    }
+  }
+
+  return { el, render, computing, answerFailed, engineState };
+}

@@ -1,0 +1,106 @@
+// The page's side of the engine: one worker per browser tab, kept across
+// instant navigation, asked with strings and answering with strings.
+//
+//   engine.start()           start loading (no-op once started)
+//   engine.ask(requestJson)  -> Promise<responseJson>
+//   engine.retry()           after a failed start: a new worker, a new try
+//   engine.listen(fn)        fn(state, detail) on every change; one listener
+//
+// state is "idle" | "loading" | "ready" | "error"; detail carries the
+// worker's message, and while loading the bytes downloaded of the total.
+
+const WORKER_URL = new URL("./engine-worker.mjs", import.meta.url);
+// The worker watches its downloads for stalls; this catches a worker that
+// falls silent altogether (no message at all for this long while loading).
+const SILENCE_MS = 120_000;
+
+class EngineClient {
+  constructor() {
+    this.worker = null;
+    this.state = "idle";
+    this.detail = {};
+    this.nextId = 1;
+    this.pending = new Map();
+    this.listener = null;
+    this.silence = null;
+  }
+
+  listen(fn) {
+    this.listener = fn;
+  }
+
+  _set(state, detail = {}) {
+    this.state = state;
+    this.detail = detail;
+    if (state === "error") {
+      for (const { reject } of this.pending.values()) reject(new Error(detail.message));
+      this.pending.clear();
+    }
+    this._watchSilence();
+    this.listener?.(state, detail);
+  }
+
+  _watchSilence() {
+    clearTimeout(this.silence);
+    if (this.state !== "loading") return;
+    this.silence = setTimeout(
+      () => this._set("error", { message: `The engine gave no sign of life for ${SILENCE_MS / 1000} s.` }),
+      SILENCE_MS,
+    );
+  }
+
+  _onMessage(message) {
+    if (message.type === "progress") {
+      if (this.state !== "loading") return;
+      this.detail = { ...this.detail, loaded: message.loaded, total: message.total };
+      this._watchSilence();
+      this.listener?.(this.state, this.detail);
+    } else if (message.type === "status") {
+      if (this.state !== "error") this._set(message.status, message);
+    } else if (message.type === "answer") {
+      const waiter = this.pending.get(message.id);
+      this.pending.delete(message.id);
+      if (!waiter) return;
+      if (typeof message.response === "string") waiter.resolve(message.response);
+      else waiter.reject(new Error(message.error || "the engine gave no answer"));
+    }
+  }
+
+  start() {
+    if (this.worker) return;
+    this._set("loading", { message: "Loading the engine…" });
+    let worker;
+    try {
+      worker = new Worker(WORKER_URL, { type: "module" });
+    } catch (error) {
+      this.worker = { postMessage() {}, terminate() {} };
+      this._set("error", { message: `This browser cannot start the engine's worker (${error.message}).` });
+      return;
+    }
+    this.worker = worker;
+    worker.addEventListener("message", (event) => this.worker === worker && this._onMessage(event.data || {}));
+    worker.addEventListener("error", (event) => {
+      if (this.worker === worker) this._set("error", { message: `The engine's worker failed: ${event.message || "it could not be loaded"}.` });
+    });
+    worker.postMessage({ type: "warm" });
+  }
+
+  retry() {
+    this.worker?.terminate();
+    this.worker = null;
+    this.state = "idle";
+    this.start();
+  }
+
+  ask(requestJson) {
+    this.start();
+    if (this.state === "error") return Promise.reject(new Error(this.detail.message));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ type: "answer", id, request: requestJson });
+    });
+  }
+}
+
+export const engine = new EngineClient();

@@ -1,0 +1,123 @@
+// Downloads for the engine's worker: every file checked against the
+// manifest's sha256 before anything uses it, with progress and a stall watch.
+//
+// A download reports its bytes as they arrive (progress: bytes of total), and
+// the whole batch fails when no byte has arrived for `stallMs` while any
+// download is still open: a slow network keeps going, a dead one stops. The
+// time the worker spends compiling or starting Python is not a download and
+// never counts.
+
+import { EngineError, describe, sha256Hex } from "./engine-start.mjs";
+
+export class Downloads {
+  constructor({ stallMs, onProgress }) {
+    this.stallMs = stallMs;
+    this.onProgress = onProgress;
+    this.total = 0; // bytes expected, summed over the files asked for
+    this.loaded = 0;
+    this.open = 0;
+    this.lastByte = 0;
+    this.aborter = new AbortController();
+    this.failure = new Promise((_, reject) => (this.fail = reject));
+    this.failure.catch(() => {});
+    this.timer = null;
+    this.timings = new Map();
+  }
+
+  // When a file's first and last bytes arrived (performance.now()), by path.
+  timing(file) {
+    return this.timings.get(file.path);
+  }
+
+  _tick(bytes) {
+    this.lastByte = performance.now();
+    if (bytes) {
+      this.loaded += bytes;
+      this.onProgress?.(this.loaded, this.total);
+    }
+  }
+
+  _watch() {
+    if (this.timer) return;
+    this.timer = setInterval(() => {
+      if (this.open === 0 || performance.now() - this.lastByte < this.stallMs) return;
+      const mb = (n) => (n / 1e6).toFixed(1);
+      const error = new EngineError(
+        "stalled",
+        `The download stalled: no data for ${Math.round(this.stallMs / 1000)} s ` +
+          `(${mb(this.loaded)} of ${mb(this.total)} MB arrived). Check the connection and try again.`,
+      );
+      this.stop();
+      this.aborter.abort(error);
+      this.fail(error);
+    }, Math.min(1000, this.stallMs / 4));
+  }
+
+  stop() {
+    clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  // The file's bytes, checked against `file.sha256`. `file` is a manifest
+  // entry: {path, sha256, size}; `base` the URL its path is relative to.
+  get(base, file, { priority = "auto" } = {}) {
+    this.total += file.size;
+    this.open += 1;
+    this._tick(0);
+    this._watch();
+    const url = new URL(file.path, base);
+    const work = this._read(url, file, priority).finally(() => {
+      this.open -= 1;
+      this._tick(0);
+    });
+    return Promise.race([work, this.failure]);
+  }
+
+  async _read(url, file, priority) {
+    const name = url.pathname.split("/").pop();
+    let response;
+    try {
+      response = await fetch(url, { signal: this.aborter.signal, priority });
+    } catch (error) {
+      if (this.aborter.signal.aborted) throw this.aborter.signal.reason;
+      throw new EngineError("fetch", `${name} could not be fetched from ${url}: ${describe(error)}`);
+    }
+    if (!response.ok) throw new EngineError("fetch", `${name} is missing: HTTP ${response.status} for ${url}`);
+    const bytes = new Uint8Array(file.size);
+    const timing = { first: null, last: null };
+    this.timings.set(file.path, timing);
+    let at = 0;
+    const reader = response.body.getReader();
+    for (;;) {
+      let chunk;
+      try {
+        chunk = await reader.read();
+      } catch (error) {
+        if (this.aborter.signal.aborted) throw this.aborter.signal.reason;
+        throw new EngineError("fetch", `${name}: the download broke off: ${describe(error)}`);
+      }
+      if (chunk.done) break;
+      if (at + chunk.value.length > bytes.length) {
+        await reader.cancel();
+        throw new EngineError("sha256", `${name} is larger than the manifest says (${file.size} bytes): not the file this site was built with`);
+      }
+      bytes.set(chunk.value, at);
+      at += chunk.value.length;
+      this._tick(chunk.value.length);
+      timing.first ??= this.lastByte;
+      timing.last = this.lastByte;
+    }
+    const got = at === bytes.length ? await sha256Hex(bytes) : `${at} bytes`;
+    if (got !== file.sha256) {
+      throw new EngineError("sha256", `${name} does not match the site's manifest (sha256 expected ${file.sha256}, got ${got}): it was changed or damaged on the way`);
+    }
+    return bytes;
+  }
+}
+
+// The snapshot is stored gzip-compressed as a file (served as it is, never
+// compressed again), so the worker inflates it.
+export async function gunzip(bytes) {
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}

@@ -1,0 +1,112 @@
+// Starting the engine in Pyodide: the steps the browser worker, the parity
+// test (tests/node/parity.mjs) and the snapshot build
+// (build_scripts/snapshot.mjs) share. Nothing here fetches: callers hand in
+// bytes they have checked.
+//
+// `engine` is the manifest's description of the engine (written by
+// build_scripts/bundle.py): {module, support, distribution, ...}; no package
+// name is written here.
+
+export class EngineError extends Error {
+  constructor(stage, message) {
+    super(message);
+    this.name = "EngineError";
+    this.stage = stage;
+  }
+}
+
+export const describe = (error) => String(error?.message ?? error);
+
+export async function sha256Hex(bytes) {
+  const digest = await crypto.subtle.digest("SHA-256", bytes);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+// pyodide.mjs does not reject when pyodide.asm.wasm cannot be compiled or
+// instantiated: it console.warn()s "wasm instantiation failed!", then the
+// error, and loadPyodide() never settles. Turn that into a rejection.
+function watchWasmFailure() {
+  const original = console.warn;
+  let reject;
+  let seen = false;
+  let fallback;
+  const failed = new Promise((_, rej) => (reject = rej));
+  const fail = (detail) =>
+    reject(
+      new EngineError(
+        "wasm",
+        `The Python runtime (pyodide.asm.wasm) could not be loaded${detail ? `: ${detail}` : ""}. ` +
+          "It may be blocked by the network, an extension or a content security policy.",
+      ),
+    );
+  console.warn = (...args) => {
+    original.apply(console, args);
+    if (seen) {
+      clearTimeout(fallback);
+      fail(describe(args[0]));
+    } else if (args[0] === "wasm instantiation failed!") {
+      seen = true;
+      fallback = setTimeout(() => fail(""), 1000);
+    }
+  };
+  return { failed, restore: () => ((console.warn = original), clearTimeout(fallback)) };
+}
+
+// loadPyodide with every file from indexURL: nothing may come from a CDN.
+export async function startPyodide(loadPyodide, indexURL, options = {}) {
+  const watch = watchWasmFailure();
+  try {
+    return await Promise.race([loadPyodide({ indexURL, packageBaseUrl: indexURL, ...options }), watch.failed]);
+  } catch (error) {
+    if (error instanceof EngineError) throw error;
+    throw new EngineError("runtime", `The Python runtime failed to start: ${describe(error)}`);
+  } finally {
+    watch.restore();
+  }
+}
+
+// Unpack a checked wheel into site-packages (unpackArchive's default is the
+// working directory). Pyodide's unpacking already tells the import system
+// about the new files.
+export function installWheel(py, bytes) {
+  const purelib = py.pyimport("site").getsitepackages().toJs()[0];
+  py.unpackArchive(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes), "wheel", { extractDir: purelib });
+  return purelib;
+}
+
+function pythonError(error) {
+  const lines = describe(error).trim().split("\n");
+  return lines[lines.length - 1];
+}
+
+// Import the engine's page door and check it is the engine the manifest
+// describes: imported from site-packages (the wheel, not a stray copy) and
+// holding the rules the site was built with. Returns its answer().
+export function importEngine(py, engine, rulesVersion = null) {
+  let info;
+  let answer;
+  try {
+    const support = py.pyimport(engine.support);
+    info = JSON.parse(support.engine_info(engine.distribution));
+    answer = py.pyimport(engine.module).answer;
+  } catch (error) {
+    throw new EngineError("import", `Python could not import the engine (${engine.module}): ${pythonError(error)}`);
+  }
+  if (!info.file.startsWith(info.purelib + "/")) {
+    throw new EngineError("import", `the engine was imported from ${info.file}, not from the installed wheel`);
+  }
+  if (rulesVersion && info.rules_version !== rulesVersion) {
+    throw new EngineError("import", `the engine holds rules ${info.rules_version}, the manifest says ${rulesVersion}`);
+  }
+  return { answer, info };
+}
+
+// Import everything an answer needs and answer once (the snapshot is taken
+// after this, so that a restored engine has nothing left to compile).
+export function warmUp(py, engine) {
+  try {
+    py.pyimport(engine.support).warm_up();
+  } catch (error) {
+    throw new EngineError("import", `The engine failed its first answers: ${pythonError(error)}`);
+  }
+}

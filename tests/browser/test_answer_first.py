@@ -1,0 +1,270 @@
+"""The calculator leads with its answer and goes live at once (issue 9), and
+its runtime is checked and robust (snapshot, fallback, stalls, retry)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from playwright.sync_api import expect
+
+from calculator import evaluate
+
+ANSWER = "#calculator-answer"
+RESULT = "#calculator-result"
+SCENARIO = {"privacy_required": True, "monthly_requests": 3_000_000}
+SCENARIO_QUERY = "privacy_required=true&monthly_requests=3000000"
+
+
+def ready(page, leaf: str | None = None):
+    selector = f'{RESULT}[data-status="ready"]' + (f'[data-recommendation="{leaf}"]' if leaf else "")
+    expect(page.locator(selector)).to_have_count(1, timeout=90_000)
+
+
+def in_viewport(page, selector: str) -> bool:
+    return page.evaluate(
+        """(selector) => {
+            const box = document.querySelector(selector).getBoundingClientRect();
+            return box.height > 0 && box.top >= 0 && box.bottom <= window.innerHeight;
+        }""",
+        selector,
+    )
+
+
+def with_manifest(visit, **changes):
+    """Serve the site's manifest with some settings changed (as a deploy could)."""
+
+    def handle(route):
+        response = route.fetch()
+        manifest = response.json()
+        for key, value in changes.items():
+            if key == "saves_s":
+                manifest["snapshot"]["saves_s"] = value
+            else:
+                manifest[key] = value
+        route.fulfill(response=response, body=json.dumps(manifest))
+
+    visit.context.route("**/assets/engine/manifest.json", handle)
+
+
+# ---------------------------------------------------------------------------
+# The answer in view
+
+
+@pytest.mark.parametrize("size", [(1440, 900), (390, 844)])
+def test_the_answer_is_in_view_after_a_change_far_down_the_form(visit, size):
+    page = visit.page
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    page.goto(visit.base + "calculator/")
+    ready(page)
+    # The last checkbox of the form, scrolled to as a reader would.
+    box = page.locator("#bvb-form input[type=checkbox]").last
+    box.scroll_into_view_if_needed()
+    name = box.get_attribute("name")
+    box.check()
+    leaf = evaluate({name: True})["recommendation"]["id"]
+    ready(page, leaf)
+    expect(page.locator(ANSWER)).to_have_attribute("data-recommendation", leaf)
+    expect(page.locator(ANSWER)).to_have_attribute("data-status", "ready")
+    assert in_viewport(page, ANSWER), f"the answer is out of view at {size}"
+    expect(page.locator(ANSWER)).to_contain_text(evaluate({name: True})["recommendation"]["title"])
+
+
+def test_the_phone_shows_the_totals_without_sideways_scrolling(visit):
+    page = visit.page
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(visit.base + "calculator/?" + SCENARIO_QUERY)
+    ready(page, "self_hosted")
+    costs = page.locator(f"{RESULT} .bvb-costs")
+    assert costs.evaluate("(el) => el.scrollWidth <= el.clientWidth")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    total = evaluate(SCENARIO)["costs"]["options"]["custom"]["total"]
+    cell = page.locator(f'{RESULT} tr[data-option="custom"] td').nth(2)
+    expect(cell).to_contain_text(f"${total:,.0f}")
+    cell.scroll_into_view_if_needed()
+    assert cell.evaluate("(el) => el.getBoundingClientRect().right <= window.innerWidth")
+
+
+def test_the_answer_summary_leads_the_page(visit):
+    page = visit.page
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(visit.base + "calculator/")
+    answer_top = page.locator(ANSWER).bounding_box()["y"]
+    assert answer_top < page.locator("#bvb-form").bounding_box()["y"]
+
+
+# ---------------------------------------------------------------------------
+# A scenario link from the first paint, and edits while the engine loads
+
+
+def test_a_scenario_links_inputs_show_before_the_engine(visit):
+    held = []
+    visit.context.route("**/assets/engine/manifest.json", lambda route: held.append(route))
+    page = visit.page
+    page.goto(visit.base + "calculator/?" + SCENARIO_QUERY)
+    # The engine cannot have answered: its manifest is held back.
+    expect(page.locator("#f-privacy_required")).to_be_checked()
+    expect(page.locator("#f-monthly_requests")).to_have_value("3000000")
+    expect(page.locator("#calculator-status")).to_contain_text("this link's inputs")
+    for box in (ANSWER, RESULT):
+        expect(page.locator(box)).to_have_attribute("data-status", "loading")
+        expect(page.locator(box)).to_have_attribute("data-recommendation", "")
+    # The build's default answer is not shown as this link's.
+    expect(page.locator(f"{RESULT} .bvb-recommendation")).to_be_hidden()
+    expect(page.locator(f"{ANSWER} .bvb-summary-title")).to_be_hidden()
+    # And the form is editable meanwhile.
+    assert not page.locator("#bvb-form").evaluate("(form) => form.inert")
+    assert held, "the worker never asked for the manifest"
+    held[0].continue_()
+    ready(page, evaluate(SCENARIO)["recommendation"]["id"])
+
+
+def test_the_last_edit_during_load_wins(visit):
+    held = []
+    visit.context.route("**/assets/engine/manifest.json", lambda route: held.append(route))
+    page = visit.page
+    page.goto(visit.base + "calculator/?generic_task=true")
+    expect(page.locator("#f-generic_task")).to_be_checked()
+    page.locator("#f-generic_task").uncheck()
+    page.locator("#f-privacy_required").check()
+    page.locator("#f-monthly_requests").fill("70000")
+    expect(page.locator("#calculator-status")).to_contain_text("Loading the engine")
+    held[0].continue_()
+    final = {"generic_task": False, "privacy_required": True, "monthly_requests": 70000}
+    ready(page, evaluate(final)["recommendation"]["id"])
+    # The link's own answer, asked first, did not overwrite the edits.
+    expect(page.locator("#f-generic_task")).not_to_be_checked()
+    expect(page.locator("#f-monthly_requests")).to_have_value("70000")
+    assert "monthly_requests=70000" in page.url and "privacy_required=true" in page.url
+
+
+# ---------------------------------------------------------------------------
+# The runtime: snapshot, fallback, integrity, stalls
+
+
+def _started(page) -> tuple[str, str]:
+    root = page.locator("#bvb-calculator")
+    return root.get_attribute("data-engine-start"), root.get_attribute("data-engine-fallback")
+
+
+def test_the_engine_starts_from_the_snapshot(visit):
+    with_manifest(visit, saves_s=1e9)  # worth it on any connection
+    page = visit.page
+    page.goto(visit.base + "calculator/?" + SCENARIO_QUERY)
+    ready(page, "self_hosted")
+    assert _started(page) == ("snapshot", "")
+    assert any(url.endswith("snapshot.bin.gz") for url in visit.requests)
+    assert visit.foreign_requests() == []
+
+
+def test_a_slow_connection_starts_without_the_snapshot(visit):
+    with_manifest(visit, saves_s=0)  # never worth it
+    page = visit.page
+    page.goto(visit.base + "calculator/?" + SCENARIO_QUERY)
+    ready(page, "self_hosted")
+    start, reason = _started(page)
+    assert start == "plain" and "not worth its download" in reason
+    assert not any(url.endswith("snapshot.bin.gz") for url in visit.requests)
+
+
+def _tampered(route):
+    response = route.fetch()
+    body = bytearray(response.body())
+    body[len(body) // 2] ^= 0xFF
+    route.fulfill(response=response, body=bytes(body))
+
+
+@pytest.mark.parametrize("how", ["tampered", "blocked"])
+def test_a_bad_snapshot_falls_back_to_the_plain_start(visit, how):
+    with_manifest(visit, saves_s=1e9)
+    visit.context.route("**/snapshot.bin.gz", _tampered if how == "tampered" else (lambda route: route.abort()))
+    page = visit.page
+    page.goto(visit.base + "calculator/?" + SCENARIO_QUERY)
+    ready(page, "self_hosted")
+    start, reason = _started(page)
+    assert start == "plain"
+    assert ("does not match the site's manifest" if how == "tampered" else "could not be fetched") in reason
+
+
+def test_a_tampered_runtime_does_not_load(visit):
+    visit.context.route("**/pyodide.mjs", _tampered)
+    page = visit.page
+    page.goto(visit.base + "calculator/")
+    expect(page.locator(f'{RESULT}[data-status="error"]')).to_have_count(1, timeout=90_000)
+    expect(page.locator("#calculator-status")).to_contain_text("pyodide.mjs does not match the site's manifest")
+    expect(page.locator("#bvb-engine-retry")).to_be_visible()
+
+
+def test_a_stalled_download_fails_and_can_be_retried(visit):
+    with_manifest(visit, stall_timeout_ms=1500, saves_s=0)
+    held = []
+    visit.context.route("**/pyodide.asm.wasm", lambda route: held.append(route))
+    page = visit.page
+    page.goto(visit.base + "calculator/?" + SCENARIO_QUERY)
+    expect(page.locator(f'{RESULT}[data-status="error"]')).to_have_count(1, timeout=90_000)
+    expect(page.locator("#calculator-status")).to_contain_text("The download stalled: no data for 2 s")
+    # Progress was shown while the other files arrived.
+    retry = page.locator("#bvb-engine-retry")
+    expect(retry).to_be_visible()
+    visit.context.unroute("**/pyodide.asm.wasm")
+    retry.click()
+    ready(page, "self_hosted")
+    expect(retry).to_be_hidden()
+
+
+def test_download_progress_is_shown_while_loading(visit):
+    held = []
+    visit.context.route("**/pyodide.asm.wasm", lambda route: held.append(route))
+    page = visit.page
+    page.goto(visit.base + "calculator/")
+    text = page.locator("#bvb-engine-progress-text")
+    expect(text).to_be_visible()
+    expect(text).to_contain_text(" of ")
+    expect(text).to_contain_text(" MB")
+    held[0].continue_()
+    ready(page)
+    expect(page.locator("#bvb-engine-load")).to_be_hidden()
+
+
+# ---------------------------------------------------------------------------
+# Embed and no JavaScript
+
+
+def test_the_embed_leads_with_the_answer_credits_and_reports_its_height(visit):
+    page = visit.page
+    page.goto(visit.base)
+    page.evaluate(
+        """(src) => {
+            window.heights = [];
+            addEventListener("message", (e) => e.data && e.data.type === "bvb-embed-height" && heights.push(e.data.height));
+            const frame = document.createElement("iframe");
+            frame.src = src;
+            frame.style.height = "600px";
+            document.body.append(frame);
+        }""",
+        visit.base + "calculator/?embed=1&generic_task=true",
+    )
+    page.wait_for_function("window.heights.length > 0 && window.heights.at(-1) > 600", timeout=90_000)
+    frame = page.frame_locator("iframe")
+    expect(frame.locator(f'{RESULT}[data-status="ready"][data-recommendation="api"]')).to_have_count(1, timeout=90_000)
+    credit = frame.locator(".bvb-embed-credit")
+    expect(credit).to_be_visible()
+    expect(credit).to_contain_text("Xceed AI")
+    href = credit.locator("a").get_attribute("href")
+    assert "generic_task=true" in href and "embed=1" not in href
+    # The answer comes first in the frame, at its top.
+    assert frame.locator(ANSWER).evaluate("(el) => el.getBoundingClientRect().top") < 150
+
+
+def test_without_javascript_the_controls_that_cannot_work_say_so(browser, site):
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 1440, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(site[0] + "calculator/")
+        expect(page.locator(".bvb-presets")).to_be_hidden()
+        expect(page.locator(".bvb-actions")).to_be_hidden()
+        expect(page.locator("#bvb-engine-retry")).to_be_hidden()
+        expect(page.locator(".bvb-noscript")).to_contain_text("cannot compute here")
+        expect(page.locator(ANSWER)).to_contain_text(evaluate({})["recommendation"]["title"])
+    finally:
+        context.close()
