@@ -10,6 +10,7 @@ import { copyText, initCopyButtons, initExports, publicLink, publicPageUrl } fro
 // Set before first paint by overrides/main.html (layout only; the engine
 // still reads every input). Kept in the address the engine writes back.
 const EMBED = document.documentElement.classList.contains("bvb-embed");
+const EMBED_MARGIN_PX = 16; // room below the calculator inside the frame
 const pageQuery = (query) => query + (EMBED ? "&embed=1" : "");
 
 function formQuery(form) {
@@ -104,7 +105,12 @@ function reportEmbedHeight() {
   if (!EMBED || window.parent === window) return;
   let last = 0;
   const post = () => {
-    const height = Math.ceil(document.documentElement.scrollHeight);
+    // The calculator's own extent, not the document's: the page's frame
+    // fills at least the viewport, so measuring the document would make the
+    // iframe grow each time it is resized to fit.
+    const root = document.getElementById("bvb-calculator");
+    if (!root) return;
+    const height = Math.ceil(root.getBoundingClientRect().bottom + window.scrollY + EMBED_MARGIN_PX);
     if (height === last) return;
     last = height;
     window.parent.postMessage({ type: "bvb-embed-height", height }, "*");

@@ -124,8 +124,9 @@ def test_the_last_edit_during_load_wins(visit):
     visit.context.route("**/assets/engine/manifest.json", lambda route: held.append(route))
     page = visit.page
     page.goto(visit.base + "calculator/?generic_task=true")
-    expect(page.locator("#f-generic_task")).to_be_checked()
-    page.locator("#f-generic_task").uncheck()
+    # The link's answer to the kind of task shows in its radio group at once.
+    expect(page.locator("#f-task_kind-generic")).to_be_checked()
+    page.locator("#f-task_kind-neither").check()
     page.locator("#f-privacy_required").check()
     page.locator("#f-monthly_requests").fill("70000")
     expect(page.locator("#calculator-status")).to_contain_text("Loading the engine")
@@ -133,7 +134,7 @@ def test_the_last_edit_during_load_wins(visit):
     final = {"generic_task": False, "privacy_required": True, "monthly_requests": 70000}
     ready(page, evaluate(final)["recommendation"]["id"])
     # The link's own answer, asked first, did not overwrite the edits.
-    expect(page.locator("#f-generic_task")).not_to_be_checked()
+    expect(page.locator("#f-task_kind-neither")).to_be_checked()
     expect(page.locator("#f-monthly_requests")).to_have_value("70000")
     assert "monthly_requests=70000" in page.url and "privacy_required=true" in page.url
 

@@ -157,9 +157,13 @@ def test_print_record_has_link_date_version_and_sources_on_one_page(subpath_visi
     expect(record.locator("a")).to_have_attribute("href", re.compile(re.escape(PUBLIC_URL + "calculator/?") + ".*labeled_examples=40000"))
     expect(record.locator("time")).to_have_attribute("datetime", re.compile(r"^\d{4}-\d{2}-\d{2}$"))
     expect(record).to_contain_text("rules version ")
-    # Every figure, folded group included, shows with its source.
-    expect(page.locator("#f-api_cost_per_request")).to_be_visible()
-    expect(page.locator('[data-field="api_cost_per_request"] .bvb-source')).to_be_visible()
+    # Every figure used shows once, with its source: the folded cost inputs
+    # print as the result's list of figures, not as form fields.
+    figures = page.locator("#calculator-result .bvb-section-costs .bvb-note")
+    expect(figures).to_be_visible()
+    expect(figures).to_contain_text("API cost per request $0.03 per request (our default within the article's range ($0.01-0.10))")
+    expect(figures).to_contain_text("Custom model build cost $50,000 (the article's figure)")
+    expect(page.locator("#f-monthly_requests")).to_be_visible()
     expect(page.locator(".bvb-print-title")).to_contain_text("The Build-vs-Buy Framework for AI Features")
 
 
@@ -177,10 +181,17 @@ def test_embed_snippet_resizes_its_frame_only_for_the_embed(visit, site, rules, 
         page = visit.page
         page.goto(f"http://127.0.0.1:{port}/")
         frame = page.locator(f"#{EMBED_FRAME_ID}")
-        expect(frame).to_have_css("height", "900px")
-        embedded = page.frame_locator(f"#{EMBED_FRAME_ID}").locator("body")
+        embedded = page.frame_locator(f"#{EMBED_FRAME_ID}").locator("#bvb-calculator")
         expect(embedded).to_be_attached()
         inner = next(f for f in page.frames if f.url.startswith(visit.base + "calculator/"))
+        # The embedded calculator posts its own height, and the frame fits it
+        # (a frame that grew each time it was resized would overshoot).
+        page.wait_for_function(
+            "(id) => document.getElementById(id).getBoundingClientRect().height !== 900", arg=EMBED_FRAME_ID
+        )
+        fitted = inner.evaluate("Math.ceil(document.getElementById('bvb-calculator').getBoundingClientRect().bottom + scrollY)")
+        height = frame.evaluate("(el) => el.getBoundingClientRect().height")
+        assert fitted <= height <= fitted + 40, (fitted, height)
         # What the embedded calculator posts when its content changes height.
         inner.evaluate("parent.postMessage({ type: 'bvb-embed-height', height: 1234.2 }, '*')")
         expect(frame).to_have_css("height", "1235px")
