@@ -15,11 +15,17 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # MkDocs loads hooks by path, not as a package
     sys.path.insert(0, str(ROOT))
 
-from build_scripts import bundle, diagram, page_blocks, page_html  # noqa: E402
+from build_scripts import bundle, csp, diagram, page_blocks, page_html  # noqa: E402
 from calculator import RuleError, default_rules  # noqa: E402
 from calculator.rules import RULES_FILE  # noqa: E402
 
 _rules = None
+_command = "build"
+
+
+def on_startup(command, dirty):
+    global _command
+    _command = command
 
 
 def on_config(config):
@@ -64,6 +70,9 @@ def on_post_build(config):
         bundle.bundle(site, node_modules=ROOT / "node_modules")
     except bundle.BundleError as error:
         raise PluginError(str(error)) from None
+    # The policy would refuse the live-reload script `mkdocs serve` injects.
+    if _command != "serve":
+        csp.write_headers(site, csp.apply_to_site(site))
 
 
 def on_serve(server, config, builder):
