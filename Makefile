@@ -75,6 +75,7 @@ test: setup $(STAMPS)/chromium lint-workflows
 bench: setup $(STAMPS)/chromium
 	$(BIN)/python benchmarks/engine_speed.py
 	CHROMIUM=$(CHROMIUM) $(BIN)/python benchmarks/browser_speed.py
+	CHROMIUM=$(CHROMIUM) $(BIN)/python benchmarks/lighthouse.py
 
 clean:
 	rm -rf $(VENV) $(STAMPS) site build node_modules

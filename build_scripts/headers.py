@@ -14,6 +14,7 @@ policy) can be added to the same file.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Sequence
 
 from .wheel import write_if_changed
 
@@ -21,17 +22,19 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
 
 
-def headers_text(base_path: str = "/") -> str:
-    """``_headers`` rules for a site served at ``base_path`` ("/" or "/sub/")."""
+def headers_text(base_path: str = "/", extra_lines: Sequence[str] = ()) -> str:
+    """``_headers`` rules for a site served at ``base_path`` ("/" or "/sub/"),
+    followed by ``extra_lines`` (the content security policy's)."""
     base = "/" + base_path.strip("/") + "/" if base_path.strip("/") else "/"
     rules = [
         (f"{base}assets/runtime/*", IMMUTABLE),
         (f"{base}assets/engine/manifest.json", REVALIDATE),
     ]
-    return "".join(f"{path}\n  Cache-Control: {value}\n" for path, value in rules)
+    text = "".join(f"{path}\n  Cache-Control: {value}\n" for path, value in rules)
+    return text + "".join(f"{line}\n" for line in extra_lines)
 
 
-def write_headers(site_dir: Path | str, base_path: str = "/") -> Path:
+def write_headers(site_dir: Path | str, base_path: str = "/", extra_lines: Sequence[str] = ()) -> Path:
     path = Path(site_dir) / "_headers"
-    write_if_changed(path, headers_text(base_path).encode("utf-8"))
+    write_if_changed(path, headers_text(base_path, extra_lines).encode("utf-8"))
     return path

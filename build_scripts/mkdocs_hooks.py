@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from mkdocs.exceptions import PluginError
 
@@ -16,9 +17,18 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # MkDocs loads hooks by path, not as a package
     sys.path.insert(0, str(ROOT))
 
-from build_scripts import bundle, diagram_export, page_blocks, page_html, publish_blocks  # noqa: E402
+from build_scripts import bundle, csp, diagram_export, headers, page_blocks, page_html, publish_blocks  # noqa: E402
 from calculator import RuleError, default_rules  # noqa: E402
 from calculator.rules import RULES_FILE  # noqa: E402
+
+_command = "build"
+
+
+def on_startup(command, dirty):
+    """Remember whether this is `mkdocs serve`, whose live-reload script the
+    content security policy would refuse."""
+    global _command
+    _command = command
 
 
 def on_config(config):
@@ -75,6 +85,9 @@ def on_post_build(config):
         bundle.bundle(site, node_modules=ROOT / "node_modules")
     except bundle.BundleError as error:
         raise PluginError(str(error)) from None
+    # The policy would refuse the live-reload script `mkdocs serve` injects.
+    policy_lines = [] if _command == "serve" else csp.header_lines(csp.apply_to_site(site))
+    headers.write_headers(site, urlsplit(config["site_url"] or "/").path or "/", policy_lines)
 
 
 def on_serve(server, config, builder):

@@ -1,0 +1,183 @@
+"""Lighthouse scores for every content page and the calculator.
+
+Prints figures; asserts nothing. Builds the site, serves it on 127.0.0.1 with
+gzip (as a static host would), and runs the npm ``lighthouse`` CLI (from
+package.json) with its mobile defaults, in Debian's Chromium, page by page.
+For each page it prints accessibility, best practices, SEO and performance
+against the goals, and for any category under its goal, the audits that cost
+points (and for performance, the metrics).
+
+Goals (issue 10): accessibility 100, best practices 100, SEO 95 or more;
+performance 95 or more on content pages, 80 or more on the calculator.
+
+    CHROMIUM=/usr/bin/chromium python benchmarks/lighthouse.py [--pages calculator/ costs/]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from build_scripts.local_site import CHROMIUM, _QuietHandler, free_port  # noqa: E402
+from build_scripts.site_build import build_site  # noqa: E402
+from tests.browser.site_pages import page_paths  # noqa: E402
+
+LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
+CHROME_FLAGS = (
+    "--headless=new --no-sandbox --disable-gpu --no-first-run --disable-background-networking"
+    " --disable-component-update --disable-sync"
+)
+CATEGORIES = ("accessibility", "best-practices", "seo", "performance")
+CALCULATOR = "calculator/"
+TIMEOUT_S = 240  # one page; Pyodide's start is part of the calculator's run
+
+
+def goal(category: str, path: str) -> int:
+    if category == "seo":
+        return 95
+    if category == "performance":
+        return 80 if path == CALCULATOR else 95
+    return 100
+
+
+# Text a static host compresses; wasm and the wheel are compressed too by
+# most hosts, and Lighthouse measures what travels.
+_COMPRESSED = (".html", ".css", ".js", ".mjs", ".json", ".svg", ".xml", ".txt", ".wasm", ".map", ".mmd")
+
+
+class _GzipHandler(_QuietHandler):
+    """Serves files gzip-compressed when the client accepts it."""
+
+    def send_head(self):
+        path = Path(self.translate_path(self.path))
+        if path.is_dir():
+            path = path / "index.html"
+        wants_gzip = "gzip" in self.headers.get("Accept-Encoding", "")
+        if not (wants_gzip and path.is_file() and path.suffix in _COMPRESSED):
+            return super().send_head()
+        body = gzip.compress(path.read_bytes(), compresslevel=6)
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(str(path)))
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-cache")
+        self.end_headers()
+        import io
+
+        return io.BytesIO(body)
+
+
+def serve_gzip(folder: Path, port: int):
+    import functools
+    import http.server
+    import threading
+
+    handler = functools.partial(_GzipHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def run_lighthouse(url: str) -> dict:
+    command = [
+        str(LIGHTHOUSE),
+        url,
+        "--output=json",
+        "--output-path=stdout",
+        "--quiet",
+        f"--only-categories={','.join(CATEGORIES)}",
+        f"--chrome-flags={CHROME_FLAGS}",
+        f"--max-wait-for-load={TIMEOUT_S * 500}",
+    ]
+    env = {**os.environ, "CHROME_PATH": CHROMIUM}
+    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=TIMEOUT_S, check=False)
+    if done.returncode != 0 or not done.stdout.strip():
+        raise RuntimeError(f"lighthouse failed on {url}: {done.stderr.strip()[-800:]}")
+    return json.loads(done.stdout)
+
+
+def losses(report: dict, category: str) -> list[str]:
+    """The audits that cost the category points, with Lighthouse's title."""
+    audits = report["audits"]
+    lines = []
+    for ref in report["categories"][category]["auditRefs"]:
+        audit = audits[ref["id"]]
+        if ref["weight"] and audit.get("score") is not None and audit["score"] < 1:
+            shown = audit.get("displayValue", "")
+            lines.append(f"      {ref['id']} ({audit['score']:.2f}){': ' + shown if shown else ''}: {audit['title']}")
+    return lines
+
+
+def metrics(report: dict) -> str:
+    audits = report["audits"]
+    names = {
+        "first-contentful-paint": "FCP",
+        "largest-contentful-paint": "LCP",
+        "total-blocking-time": "TBT",
+        "cumulative-layout-shift": "CLS",
+        "speed-index": "SI",
+    }
+    return ", ".join(f"{short} {audits[key]['displayValue']}" for key, short in names.items() if key in audits)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--pages", nargs="*", help="paths to measure (default: every content page and the calculator)")
+    args = parser.parse_args()
+    if not LIGHTHOUSE.exists():
+        print(f"{LIGHTHOUSE} is missing: `make setup` installs lighthouse from package.json", file=sys.stderr)
+        return 1
+
+    with tempfile.TemporaryDirectory() as tmp:
+        port = free_port()
+        base = f"http://127.0.0.1:{port}/"
+        folder = build_site(Path(tmp) / "site", site_url=base)
+        server = serve_gzip(folder, port)
+        paths = args.pages or [path for path in page_paths(folder) if path.endswith("/") or path == ""]
+        version = subprocess.run([str(LIGHTHOUSE), "--version"], capture_output=True, text=True).stdout.strip()
+        print(f"Lighthouse {version}, mobile defaults, Chromium at {CHROMIUM}, site served with gzip at {base}")
+        print(f"{'page':<18}" + "".join(f"{c:>16}" for c in CATEGORIES))
+        below = []
+        try:
+            for path in paths:
+                try:
+                    report = run_lighthouse(base + path)
+                except (RuntimeError, subprocess.TimeoutExpired) as error:
+                    print(f"/{path:<17} not measured: {error}")
+                    below.append(f"/{path}: not measured")
+                    continue
+                cells = []
+                for category in CATEGORIES:
+                    score = round(100 * (report["categories"][category]["score"] or 0))
+                    target = goal(category, path)
+                    ok = score >= target
+                    cells.append(f"{score:>4} (goal {target:>3}){' ' if ok else '!'}")
+                    if not ok:
+                        below.append(f"/{path} {category} {score} < {target}")
+                        below.extend(losses(report, category))
+                        if category == "performance":
+                            below.append(f"      {metrics(report)}")
+                print(f"/{path:<17}" + "".join(f"{cell:>16}" for cell in cells))
+        finally:
+            server.shutdown()
+    print()
+    if below:
+        print("Under the goal ('!' above):")
+        print("\n".join(below))
+    else:
+        print("Every page meets every goal.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

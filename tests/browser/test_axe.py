@@ -1,0 +1,103 @@
+"""axe-core over every page of the built site, in both of Material's palettes.
+
+axe is injected with add_init_script (DevTools' "evaluate on new document"),
+which the page's Content-Security-Policy does not govern: an inline script
+tag would be refused by the policy, as it should be. test_csp checks that the
+site's own scripts run under the same policy.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.site_pages import page_paths
+
+ROOT = Path(__file__).resolve().parents[2]
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+
+# Material's two schemes, chosen the way a reader's system would choose them:
+# mkdocs.yml gives each palette a prefers-color-scheme media query.
+PALETTES = {"default": "light", "slate": "dark"}
+# Contrast does not depend on the width, but what scrolls does: the tables
+# scroll sideways on a phone (Lighthouse's mobile width), not on a desktop.
+# Both palettes on the desktop, and the phone in one: each run loads the
+# calculator's engine once more.
+VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 412, "height": 823}}
+RUNS = [("default", "desktop"), ("slate", "desktop"), ("default", "phone")]
+
+RUN_AXE = """async () => {
+  const results = await axe.run(document, { resultTypes: ["violations"] });
+  return results.violations.map((v) => ({
+    id: v.id,
+    impact: v.impact,
+    help: v.help,
+    targets: v.nodes.map((n) => n.target.join(" ")),
+    summaries: v.nodes.map((n) => n.failureSummary),
+  }));
+}"""
+
+
+def _settled(page) -> None:
+    """Wait for what the page still changes after load: the calculator's live
+    answer (axe then checks the engine's HTML, not only the prerendered one)."""
+    page.wait_for_load_state("load")
+    if page.locator("#calculator-result").count():
+        expect(page.locator('#calculator-result[data-status="ready"]')).to_have_count(1, timeout=90_000)
+
+
+def _report(found: dict[str, list[dict]]) -> str:
+    lines = []
+    for where, violations in found.items():
+        for v in violations:
+            lines.append(f"{where}: {v['id']} ({v['impact']}): {v['help']}")
+            for target, summary in zip(v["targets"], v["summaries"]):
+                lines.append(f"    {target}")
+                lines.append("        " + summary.replace("\n", "\n        "))
+    return "\n".join(lines)
+
+
+@pytest.fixture
+def axe_page(browser, request):
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: `make setup` installs axe-core from package.json")
+    scheme, width = request.param
+    context = browser.new_context(viewport=VIEWPORTS[width], color_scheme=PALETTES[scheme])
+    context.add_init_script(path=str(AXE))
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    yield page, f"{scheme}, {width}"
+    context.close()
+
+
+@pytest.mark.parametrize("axe_page", RUNS, indirect=True, ids=lambda run: "-".join(run))
+def test_every_page_has_no_axe_violation(axe_page, site):
+    page, where = axe_page
+    scheme = where.split(",")[0]
+    base, folder = site
+    paths = page_paths(folder)
+    assert "" in paths and "calculator/" in paths, paths
+    found = {}
+    for path in paths:
+        page.goto(base + path)
+        _settled(page)
+        # The palette really is the one under test (Material sets it on body).
+        expect(page.locator("body")).to_have_attribute("data-md-color-scheme", scheme)
+        violations = page.evaluate(RUN_AXE)
+        if violations:
+            found[f"/{path} [{where}]"] = violations
+    assert not found, "axe-core violations:\n" + _report(found)
+
+
+@pytest.mark.parametrize("axe_page", RUNS[:2], indirect=True, ids=lambda run: "-".join(run))
+def test_search_results_have_no_axe_violation(axe_page, site):
+    """The search dialog open, with results: Material's markup, our colours."""
+    page, where = axe_page
+    page.goto(site[0])
+    page.keyboard.press("/")
+    page.locator("input.md-search__input").press_sequentially("fine-tune")
+    expect(page.locator(".md-search-result__item").first).to_be_visible(timeout=30_000)
+    violations = page.evaluate(RUN_AXE)
+    assert not violations, "axe-core violations:\n" + _report({f"search [{where}]": violations})
