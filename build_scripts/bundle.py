@@ -216,7 +216,10 @@ def engine_files(source: Path, wheel: Path, cache_root: Path) -> dict[str, bytes
     """{file name: bytes} of the engine's directory: the wheel, the trimmed
     library and the snapshot. Cached by the wheel's and Pyodide's bytes."""
     wheel_bytes = wheel.read_bytes()
+    # The scripts that take the snapshot shape its bytes as much as the inputs do.
+    makers = [SNAPSHOT_SCRIPT, SNAPSHOT_SCRIPT.parent.parent / "docs" / "javascripts" / "engine-start.mjs"]
     key_parts = [wheel_bytes] + [(source / name).read_bytes() for name in ("pyodide.asm.wasm", "pyodide.asm.mjs", STDLIB)]
+    key_parts += [maker.read_bytes() for maker in makers]
     key = sha256_bytes(b"".join(hashlib.sha256(part).digest() for part in key_parts))[:20]
     cache = cache_root / key
     if not (cache / SNAPSHOT).is_file():

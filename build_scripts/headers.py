@@ -24,14 +24,14 @@ REVALIDATE = "no-cache"
 
 def headers_text(base_path: str = "/", extra_lines: Sequence[str] = ()) -> str:
     """``_headers`` rules for a site served at ``base_path`` ("/" or "/sub/"),
-    followed by ``extra_lines`` (the content security policy's)."""
+    after ``extra_lines`` (the content security policy's, for every path)."""
     base = "/" + base_path.strip("/") + "/" if base_path.strip("/") else "/"
     rules = [
         (f"{base}assets/runtime/*", IMMUTABLE),
         (f"{base}assets/engine/manifest.json", REVALIDATE),
     ]
     text = "".join(f"{path}\n  Cache-Control: {value}\n" for path, value in rules)
-    return text + "".join(f"{line}\n" for line in extra_lines)
+    return "".join(f"{line}\n" for line in extra_lines) + text
 
 
 def write_headers(site_dir: Path | str, base_path: str = "/", extra_lines: Sequence[str] = ()) -> Path:

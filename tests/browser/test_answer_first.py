@@ -79,7 +79,8 @@ def test_the_phone_shows_the_totals_without_sideways_scrolling(visit):
     assert costs.evaluate("(el) => el.scrollWidth <= el.clientWidth")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     total = evaluate(SCENARIO)["costs"]["options"]["custom"]["total"]
-    cell = page.locator(f'{RESULT} tr[data-option="custom"] td').nth(2)
+    # Cells after the option's name: up front, later training runs, monthly, total.
+    cell = page.locator(f'{RESULT} tr[data-option="custom"] td').nth(3)
     expect(cell).to_contain_text(f"${total:,.0f}")
     cell.scroll_into_view_if_needed()
     assert cell.evaluate("(el) => el.getBoundingClientRect().right <= window.innerWidth")

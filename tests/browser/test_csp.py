@@ -212,7 +212,13 @@ class _HeadersHandler(_QuietHandler):
 def _headers_for_every_path(site: Path) -> tuple[tuple[str, str], ...]:
     lines = (site / "_headers").read_text(encoding="utf-8").splitlines()
     assert lines[0] == "/*"
-    return tuple(tuple(part.strip() for part in line.split(":", 1)) for line in lines[1:] if line.strip())
+    # The "/*" block: its indented lines, up to the next path (the cache rules).
+    block = []
+    for line in lines[1:]:
+        if not line.startswith((" ", "\t")):
+            break
+        block.append(line)
+    return tuple(tuple(part.strip() for part in line.split(":", 1)) for line in block if line.strip())
 
 
 def test_header_policy_lets_the_engine_and_its_worker_run(browser, site):
