@@ -68,9 +68,8 @@ ELBOW_INSET: Final = 16.0  # a bent edge turns this far before its leaf
 LANE_GAP: Final = 48.0  # between the lanes left of the column, for answers that skip rows
 QUESTION_CORNER: Final = 4.0
 LEAF_CORNER: Final = 14.0
-# CSS px; the inline SVG never grows wider. At this width the text is about
-# 20 px, and at a phone's 350 px about 11 px.
-MAX_WIDTH: Final = 640
+# The inline SVG never grows wider than 640 CSS px (docs/stylesheets/site.css):
+# there the text is about 20 px, and at a phone's 350 px about 11 px.
 # Vertical metrics in em: a line's baseline sits BASELINE_SHIFT below the
 # middle of its line box, which centres the lower-case and capital letters.
 BASELINE_SHIFT: Final = 0.35
@@ -509,19 +508,9 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-# Colours for the SVG's <style>. Inline, they follow Material's palette
-# variables (light and dark schemes alike); standalone, the fallbacks alone
-# must work on white paper.
-INLINE_COLOURS: Final = {
-    "font": "inherit",
-    "fg": "var(--md-default-fg-color, #222)",
-    "fg_light": "var(--md-default-fg-color--light, #666)",
-    "bg": "var(--md-default-bg-color, #fff)",
-    "primary": "var(--md-primary-fg-color, #3f51b5)",
-    "on_primary": "var(--md-primary-bg-color, #fff)",
-    "accent": "var(--md-accent-fg-color, #526cfe)",
-    "on_accent": "var(--md-accent-bg-color, #fff)",
-}
+# Colours for the standalone SVG's <style>: they must work on white paper
+# with no page around them. Inline, the same rules live in
+# docs/stylesheets/site.css and follow Material's palette variables instead.
 STANDALONE_COLOURS: Final = {
     "font": "-apple-system, Segoe UI, Roboto, Helvetica, Arial, sans-serif",
     "fg": "#222",
@@ -573,10 +562,9 @@ def render_svg(
         link_prefix=link_prefix,
         standalone=standalone,
         id_prefix=id_prefix,
-        max_width=MAX_WIDTH,
         font_size=FONT_SIZE,
         label_font_size=LABEL_FONT_SIZE,
-        colours=STANDALONE_COLOURS if standalone else INLINE_COLOURS,
+        colours=STANDALONE_COLOURS,
         path_questions={step["node"] for step in path},
         path_edges={(step["node"], step["answer"]) for step in path},
         answer=answer,

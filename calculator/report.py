@@ -347,8 +347,10 @@ def render_errors(rules: Rules, errors: list[Mapping[str, str]]) -> str:
             f'<li data-field="{_e(error["field"])}"><strong>{_e(name)}</strong> '
             f'(<code>{_e(error["field"])}</code>) {_e(error["message"])}</li>'
         )
+    # No role="alert": this list is redrawn on every invalid keystroke and an
+    # alert would speak each one; the page's settled status speaks the error.
     return (
-        '<div class="bvb-result bvb-result--error" role="alert"><p><strong>These inputs need fixing before the engine '
+        '<div class="bvb-result bvb-result--error"><p><strong>These inputs need fixing before the engine '
         f'can answer:</strong></p><ul class="bvb-errors">{"".join(items)}</ul></div>'
     )
 

@@ -90,12 +90,14 @@ def test_golden_list(rules):
 
 
 def test_inline_and_standalone_draw_the_same_picture(rules):
-    """Only the root element, the colours and the link attribute's name differ
+    """Only the root element, the styles (the standalone file's own, the
+    inline copy's from site.css) and the link attribute's name differ
     (xlink:href inline, where Material rewrites every plain href); every shape
     is the same."""
     inline = diagram.render_svg(rules)
     standalone = diagram.render_svg(rules, standalone=True)
-    assert inline.split("</style>")[1].replace(" xlink:href=", " href=") == standalone.split("</style>")[1]
+    assert "<style" not in inline and " style=" not in inline  # the pages' CSP needs no hash for them
+    assert inline.split("</desc>")[1].replace(" xlink:href=", " href=") == standalone.split("</style>")[1]
     assert not inline.startswith("<?xml") and standalone.startswith('<?xml version="1.0" encoding="UTF-8"?>\n<svg ')
 
 
@@ -148,12 +150,13 @@ def test_svg_parses_and_is_labelled(rules, standalone):
     assert root.get("aria-describedby") == desc.get("id") == "bvb-tree-desc"
     assert title.text == "The decision tree"
     assert desc.text.count(".") == 2 and all(q.title in desc.text for q in rules.questions.values())
-    style = root.find(f"{SVG_NS}style").text
-    assert ".is-on-path" in style and ".is-answer" in style
     if standalone:
+        style = root.find(f"{SVG_NS}style").text
+        assert ".is-on-path" in style and ".is-answer" in style
         assert "var(" not in style and root.get("width") == root.get("viewBox").split()[2]
     else:
-        assert "var(--md-default-fg-color" in style and "var(--md-accent-fg-color" in style
+        # Inline, site.css draws it (see the site.css test below).
+        assert root.find(f"{SVG_NS}style") is None and root.get("style") is None
         assert root.get("width") == "100%"
 
 
@@ -442,3 +445,45 @@ def test_command_reports_bad_rules(tmp_path, old, new, message):
     assert result.returncode == 1
     assert result.stderr.startswith("error: ") and message in result.stderr
     assert result.stdout == "" and not out.exists()
+
+
+SITE_CSS = Path(__file__).parents[1] / "docs" / "stylesheets" / "site.css"
+
+
+def css_rules(text: str) -> dict[tuple[str, ...], dict[str, str]]:
+    """Plain rules (no at-rule blocks) by selector list: property -> value."""
+    text = re.sub(r"/\*.*?\*/", "", text, flags=re.DOTALL)
+    rules: dict[tuple[str, ...], dict[str, str]] = {}
+    for selectors, body in re.findall(r"([^{}]+)\{([^{}]*)\}", text):
+        key = tuple(" ".join(s.split()) for s in selectors.split(","))
+        pairs = (d.split(":", 1) for d in body.split(";") if d.strip())
+        rules[key] = {name.strip(): value.strip() for name, value in pairs}
+    return rules
+
+
+def test_site_css_draws_the_inline_diagram_as_the_standalone_file_does(rules):
+    """The inline diagram's rules live in site.css: the same selectors and
+    properties as the standalone file's <style>, the same sizes and weights
+    (the layout wraps text for diagram.FONT_SIZE), and each colour the
+    palette's variable with the standalone colour as its fallback."""
+    standalone = diagram.render_svg(rules, standalone=True)
+    own = css_rules(standalone.split("<style>")[1].split("</style>")[0])
+    site = css_rules(SITE_CSS.read_text(encoding="utf-8"))
+    assert own, "no rules in the standalone file's <style>"
+    for selectors, declarations in own.items():
+        assert selectors in site, f"site.css has no rule for {', '.join(selectors)}"
+        assert site[selectors].keys() == declarations.keys(), selectors
+        for name, value in declarations.items():
+            if name == "font-family":
+                continue  # inline, the page's font; standalone, a system stack
+            shown = site[selectors][name]
+            assert shown == value or re.fullmatch(rf"var\(--md-[a-z-]+, {re.escape(value)}\)", shown) or (
+                _number(shown) is not None and _number(shown) == _number(value)
+            ), f"{', '.join(selectors)} {{{name}: {shown}}} in site.css, {value} in the standalone file"
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text.removesuffix("px"))
+    except ValueError:
+        return None

@@ -9,6 +9,7 @@ export function calculatorView(root) {
   const el = {
     form: root.querySelector("#bvb-form"),
     status: root.querySelector("#calculator-status"),
+    announce: root.querySelector("#calculator-announce"),
     answer: root.querySelector("#calculator-answer"),
     result: root.querySelector("#calculator-result"),
     diagram: root.querySelector("#bvb-live-diagram"),
@@ -20,9 +21,31 @@ export function calculatorView(root) {
     fullPage: root.querySelector("#bvb-embed-full"),
   };
 
-  function say(state, text) {
+  // The visible status line follows every keystroke ("Computing…", then the
+  // answer). Screen readers hear the hidden live region instead, and only
+  // once the input has settled: SETTLE_MS after the last change, never a
+  // loading note, never the same words twice in a row.
+  const SETTLE_MS = 500;
+  let settling = 0;
+  let spoken = "";
+
+  function say(state, text, heard = text) {
     el.status.dataset.state = state;
     el.status.textContent = text;
+    window.clearTimeout(settling);
+    if (state === "loading") return;
+    settling = window.setTimeout(() => {
+      if (heard === spoken) return;
+      spoken = heard;
+      el.announce.textContent = heard;
+    }, SETTLE_MS);
+  }
+
+  // What a listener needs of a ready answer: the recommendation and its
+  // cost, as the summary shows them (the engine's text), before the status.
+  function heardAnswer(status) {
+    const part = (selector) => el.answer.querySelector(selector)?.textContent.trim() || "";
+    return [part(".bvb-summary-title"), part(".bvb-summary-cost"), status].filter(Boolean).join(". ");
   }
 
   // Both the summary and the detail carry the status and the leaf they show.
@@ -100,7 +123,14 @@ export function calculatorView(root) {
     const notice = (answer.notices || []).map((text) => " " + text).join("");
     if (ready) {
       highlight(answer.path, answer.recommendation);
-      say("ready", `Live answer for these inputs.${notice}`);
+      // Names the link carried that are not inputs: counted here, never
+      // repeated (they are the link's text, not ours); the answer's note
+      // lists them, escaped by the engine.
+      const ignored = (answer.ignored || []).length
+        ? " Some parameters in the link are not inputs and were ignored (listed below the answer)."
+        : "";
+      const status = `Live answer for these inputs.${ignored}${notice}`;
+      say("ready", status, heardAnswer(status));
     } else {
       highlight([], null);
       const fields = (answer.errors || []).map((e) => e.field).join(", ");

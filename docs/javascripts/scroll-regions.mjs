@@ -1,3 +1,5 @@
+// Two repairs to Material's markup, on every page.
+//
 // Material wraps every plain table in a .md-typeset__scrollwrap that scrolls
 // sideways on narrow screens, but gives it no way in for the keyboard
 // (axe-core: scrollable-region-focusable). Each wrapper becomes a named,
@@ -26,5 +28,23 @@ function markScrollRegions() {
   }
 }
 
+// Material puts each code block's copy button in a <nav class="md-code__nav">:
+// a navigation landmark per code block, several on a page, none with a name
+// (axe-core: landmark-unique). A copy button is no navigation, so rather
+// than list "Code block 1..n" among the page's landmarks, the wrapper is made
+// a plain container (role="none" is allowed on <nav>); the button inside
+// keeps its own name and stays in the Tab order.
+function unmarkCodeNavs(root) {
+  for (const nav of root.querySelectorAll?.(".md-code__nav:not([role])") || []) nav.setAttribute("role", "none");
+  if (root.matches?.(".md-code__nav:not([role])")) root.setAttribute("role", "none");
+}
+
 if (window.document$) window.document$.subscribe(markScrollRegions);
 else markScrollRegions();
+
+// Material adds the code navs as it mounts each block, which may come after
+// document$ (lazily, or on instant navigation), so added nodes are watched.
+unmarkCodeNavs(document);
+new MutationObserver((records) => {
+  for (const record of records) for (const node of record.addedNodes) if (node.nodeType === 1) unmarkCodeNavs(node);
+}).observe(document.body, { childList: true, subtree: true });
