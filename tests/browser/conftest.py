@@ -83,3 +83,26 @@ def subpath_visit(browser, subpath_site) -> Iterator[Visit]:
     v = Visit(browser, subpath_site[0])
     yield v
     v.context.close()
+
+
+def wait_until(page, condition: str, timeout_ms: int = 90_000) -> None:
+    """Wait until ``condition`` (the source of a JavaScript function that
+    returns a boolean) holds in the page.
+
+    Playwright's wait_for_function polls by evaluating a string inside the
+    page, which the site's policy (no 'unsafe-eval') refuses once the first
+    check has failed; page.evaluate compiles its function outside the page's
+    policy, so the polling lives in there.
+    """
+    page.evaluate(
+        """([source, limit]) => new Promise((done, fail) => {
+            const start = performance.now();
+            const tick = () => {
+                if (CONDITION()) return done(true);
+                if (performance.now() - start > limit) return fail(new Error(`timed out waiting for ${source}`));
+                setTimeout(tick, 50);
+            };
+            tick();
+        })""".replace("CONDITION", f"({condition})"),
+        [condition, timeout_ms],
+    )

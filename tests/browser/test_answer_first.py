@@ -10,6 +10,8 @@ from playwright.sync_api import expect
 
 from calculator import evaluate
 
+from .conftest import wait_until
+
 ANSWER = "#calculator-answer"
 RESULT = "#calculator-result"
 SCENARIO = {"privacy_required": True, "monthly_requests": 3_000_000}
@@ -246,7 +248,7 @@ def test_the_embed_leads_with_the_answer_credits_and_reports_its_height(visit):
         }""",
         visit.base + "calculator/?embed=1&generic_task=true",
     )
-    page.wait_for_function("window.heights.length > 0 && window.heights.at(-1) > 600", timeout=90_000)
+    wait_until(page, "() => window.heights.length > 0 && window.heights.at(-1) > 600")
     frame = page.frame_locator("iframe")
     expect(frame.locator(f'{RESULT}[data-status="ready"][data-recommendation="api"]')).to_have_count(1, timeout=90_000)
     credit = frame.locator(".bvb-embed-credit")

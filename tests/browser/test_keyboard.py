@@ -8,6 +8,8 @@ import re
 
 from playwright.sync_api import expect
 
+from .conftest import wait_until
+
 RESULT = "#calculator-result"
 READY = f'{RESULT}[data-status="ready"]'
 ENGINE_MS = 90_000
@@ -159,9 +161,9 @@ def test_typing_is_announced_once_not_per_keystroke(visit):
     field.press_sequentially("000", delay=30)  # a reader typing: valid at every key
     expect(field).to_have_value(before + "000")
     expect(page.locator(READY)).to_have_count(1, timeout=ENGINE_MS)
-    page.wait_for_function("() => !document.querySelector('#calculator-result[aria-busy=\"true\"]')")
+    wait_until(page, "() => !document.querySelector('#calculator-result[aria-busy=\"true\"]')")
     # The answer is spoken (at once or once typing settles), and only once.
-    page.wait_for_function("() => window.__said.length > 0")
+    wait_until(page, "() => window.__said.length > 0")
     said = page.evaluate("window.__said")
     # One answer for one edit: at most a "computing" note and the answer.
     assert len(said) <= 2, f"{len(said)} announcements for one typed figure: {said}"
