@@ -160,3 +160,17 @@ def test_download_diagram_highlights_the_path(visit):
     assert re.search(r'class="[^"]*is-answer[^"]*"[^>]*data-node="self_hosted"', svg)
     assert re.search(r'class="[^"]*is-on-path[^"]*"[^>]*data-node="privacy"', svg)
     assert not re.search(r'class="[^"]*is-on-path[^"]*"[^>]*data-node="latency"', svg)
+
+
+def test_every_option_draws_a_visible_line_in_the_chart(visit):
+    """Each option of the rule file has a coloured line and legend key, the
+    self-host line added in rules 1.1.0 included."""
+    from calculator import default_rules
+
+    page = visit.page
+    page.goto(visit.base + "calculator/?monthly_requests=2000000")
+    ready(page)
+    for option in default_rules().options:
+        for where in (f"{RESULT} polyline.bvb-line--{option}", f"{RESULT} .bvb-legend line.bvb-line--{option}"):
+            stroke = page.locator(where).evaluate("(el) => getComputedStyle(el).stroke")
+            assert stroke not in ("none", ""), f"{where} has no stroke"
