@@ -17,7 +17,7 @@ from .engine import answer as engine_answer
 from .engine import dumps, version_notices
 from .inputs import form_texts, parse_query
 from .models import Rules
-from .report import render_errors, render_markdown, render_result, render_summary
+from .report import fix_names, render_errors, render_markdown, render_result, render_summary
 from .rules import default_rules
 
 
@@ -55,6 +55,7 @@ def answer(request_json: str, rules: Rules | None = None) -> str:
                 "errors": errors,
                 "html": render_errors(rules, errors),
                 "summary_html": render_summary(rules, None, errors),
+                "fix": fix_names(rules, errors),
             }
         )
     parsed = parse_query(rules, query)
@@ -71,6 +72,7 @@ def answer(request_json: str, rules: Rules | None = None) -> str:
                 "form": form_texts(rules, query),
                 "html": render_errors(rules, parsed.errors),
                 "summary_html": render_summary(rules, None, parsed.errors),
+                "fix": fix_names(rules, parsed.errors),
             }
         )
     ans = engine_answer(rules, parsed.inputs)

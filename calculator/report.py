@@ -60,11 +60,20 @@ def render_result(rules: Rules, ans: Answer, ignored: Sequence[str] = ()) -> str
     return f'<div class="bvb-result" data-leaf="{_e(ans.leaf.id)}">{"".join(parts)}</div>'
 
 
+def fix_names(rules: Rules, errors: Sequence[Mapping[str, str]], most: int = 5) -> list[str]:
+    """What to fix, in the form's words: each field's label (the name itself
+    where it is no field), the first ``most`` of them, then how many more."""
+    names = list(dict.fromkeys(rules.fields[e["field"]].label if e["field"] in rules.fields else e["field"] for e in errors))
+    if len(names) > most:
+        names = names[:most] + [f"{len(names) - most} more"]
+    return names
+
+
 def render_summary(rules: Rules, ans: Answer | None, errors: Sequence[Mapping[str, str]] = ()) -> str:
     """The answer in brief, kept in view beside the form: the recommendation,
     its one-line why, its total cost and the path; or what to fix."""
     if ans is None:
-        names = ", ".join(_e(rules.fields[e["field"]].label if e["field"] in rules.fields else e["field"]) for e in errors)
+        names = ", ".join(_e(name) for name in fix_names(rules, errors))
         return f'<p class="bvb-summary-title">No answer yet</p><p class="bvb-summary-why">Fix: {names}.</p>'
     cost = ans.cost_of(ans.option.id)
     path = " → ".join(f"{_e(step.question.title)}: {_e(step.label.lower())}" for step in ans.path)

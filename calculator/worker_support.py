@@ -26,19 +26,6 @@ def _site_packages() -> str:
     return os.path.realpath(site.getsitepackages()[0])
 
 
-def forget_site_packages_listing() -> None:
-    """Make a wheel unpacked into site-packages importable.
-
-    Only site-packages' finder forgets what it listed: importlib's
-    invalidate_caches() would also import importlib.metadata (~50 ms) for
-    nothing.
-    """
-    purelib = _site_packages()
-    for path, finder in list(sys.path_importer_cache.items()):
-        if os.path.realpath(path) == purelib and hasattr(finder, "invalidate_caches"):
-            finder.invalidate_caches()
-
-
 def _imports_in_package() -> set[str]:
     """Every module the package's source imports, at the top or inside a
     function (a lazy import only runs on some inputs)."""

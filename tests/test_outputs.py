@@ -98,3 +98,16 @@ def test_the_form_choice_matches_the_engines_form_texts():
         form = ask(query)["form"]
         matching = [o.id for o in choice.options if all(form[n] == ("true" if v else "false") for n, v in o.values.items())]
         assert matching == ([expected] if expected else [])
+
+
+def test_what_to_fix_is_named_by_label_and_bounded():
+    from calculator import default_rules
+    from calculator.report import fix_names
+
+    rules = default_rules()
+    fields = list(rules.fields.values())
+    errors = [{"field": f.id, "message": "is wrong"} for f in fields[:8]] + [{"field": "request", "message": "x"}]
+    names = fix_names(rules, errors)
+    assert names[:5] == [f.label for f in fields[:5]]
+    assert names[5:] == ["4 more"]  # three fields and the request
+    assert fix_names(rules, [{"field": fields[0].id, "message": "a"}, {"field": fields[0].id, "message": "b"}]) == [fields[0].label]

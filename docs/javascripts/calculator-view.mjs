@@ -133,7 +133,8 @@ export function calculatorView(root) {
       say("ready", status, heardAnswer(status));
     } else {
       highlight([], null);
-      const fields = (answer.errors || []).map((e) => e.field).join(", ");
+      // The engine names what to fix in the form's words (labels, at most a few).
+      const fields = (answer.fix || []).join(", ");
       say("error", `No answer yet: fix the inputs marked below (${fields}).${notice}`);
     }
   }

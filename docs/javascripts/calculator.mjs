@@ -163,8 +163,6 @@ function warmOnIntent() {
 
 // ---------------------------------------------------------------------------
 
-document.documentElement.classList.add("bvb-js");
-
 function onPage() {
   engine.listen(null);
   const root = document.getElementById("bvb-calculator");

@@ -183,6 +183,8 @@ function fillPrintRecord(root) {
 }
 
 /** The calculator's export buttons: print, SVG, and a PNG button made here. */
+let printListener = null; // the window's beforeprint listener, for the calculator on screen
+
 export function initExports(root, { diagram, result, status }) {
   const leaf = () => result.dataset.recommendation || "default";
   const svgButton = root.querySelector("#bvb-download-diagram");
@@ -202,7 +204,11 @@ export function initExports(root, { diagram, result, status }) {
   // print started any way at all (the button, the browser's menu) has it.
   fillPrintRecord(root);
   new MutationObserver(() => fillPrintRecord(root)).observe(result, { attributes: true, attributeFilter: ["data-status"] });
-  window.addEventListener("beforeprint", () => root.isConnected && fillPrintRecord(root));
+  // One listener for the page on screen: instant navigation replaces the
+  // calculator, and the previous page's listener goes with it.
+  printListener?.abort();
+  printListener = new AbortController();
+  window.addEventListener("beforeprint", () => root.isConnected && fillPrintRecord(root), { signal: printListener.signal });
   root.querySelector("#bvb-print").addEventListener("click", () => {
     fillPrintRecord(root);
     window.print();

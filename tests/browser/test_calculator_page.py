@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import expect
 
-from calculator import evaluate
+from calculator import default_rules, evaluate
 from calculator.page import answer
 
 RESULT = "#calculator-result"
@@ -66,6 +66,9 @@ def test_bad_input_is_shown_at_its_field(visit):
     expect(page.locator("#e-monthly_requests")).to_have_text("'lots' is not a whole number")
     expect(page.locator("#f-monthly_requests")).to_have_attribute("aria-invalid", "true")
     expect(page.locator(RESULT)).to_have_attribute("data-recommendation", "")
+    # The status names the field as the form does, not by its id.
+    label = default_rules().fields["monthly_requests"].label
+    expect(page.locator("#calculator-status")).to_contain_text(f"fix the inputs marked below ({label})")
     # A fix clears the error.
     page.locator("#f-monthly_requests").fill("1000")
     ready(page)
@@ -165,8 +168,6 @@ def test_download_diagram_highlights_the_path(visit):
 def test_every_option_draws_a_visible_line_in_the_chart(visit):
     """Each option of the rule file has a coloured line and legend key, the
     self-host line added in rules 1.1.0 included."""
-    from calculator import default_rules
-
     page = visit.page
     page.goto(visit.base + "calculator/?monthly_requests=2000000")
     ready(page)
