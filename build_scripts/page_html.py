@@ -14,7 +14,7 @@ from typing import Any, Callable, Final
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from calculator.answer import article_range
+from calculator.answer import default_source_note
 from calculator.engine import answer as engine_answer
 from calculator.inputs import value_text
 from calculator.models import FormChoice, Rules
@@ -50,19 +50,8 @@ def diagram_block(rules: Rules) -> str:
     )
 
 
-# What the form says under each field about its default's source.
-SOURCE_TEXTS: Final = {
-    "article": "The article's figure ({range}).",
-    "article_range": "Our default within the article's range ({range}).",
-    "assumption": "Our assumption: {rationale}",
-    "answer": "",
-}
-
-
 def _field_view(rules: Rules, field: Any) -> dict[str, Any]:
-    source = SOURCE_TEXTS[field.source].format(
-        range=article_range(field) if field.article_low is not None else "", rationale=field.rationale
-    )
+    source = default_source_note(field)
     return {
         "id": field.id,
         "type": field.type,

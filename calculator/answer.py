@@ -30,6 +30,20 @@ def provenance(field: Field, value: Any) -> str:
     return "your answer"
 
 
+def default_source_note(field: Field) -> str:
+    """The form's note on where a field's default comes from: the words of
+    :func:`provenance`, with the article's range or our rationale."""
+    if field.source == "answer":
+        return ""
+    words = provenance(field, field.default)
+    if field.source == "article":
+        words += f" ({article_range(field)})"
+    elif field.source == "assumption":
+        words += f": {field.rationale}"
+    words = words[0].upper() + words[1:]
+    return words if words.endswith(".") else words + "."
+
+
 def article_range(field: Field) -> str:
     """The article's figure for a field: "$0.01-0.10", or "$50,000+" for a floor."""
     dollars = (field.unit or "").startswith("$")
