@@ -69,25 +69,33 @@ class EngineClient {
   start() {
     if (this.worker) return;
     this._set("loading", { message: "Loading the engine…" });
-    let worker;
-    try {
-      worker = new Worker(WORKER_URL, { type: "module" });
-    } catch (error) {
-      this.worker = { postMessage() {}, terminate() {} };
-      this._set("error", { message: `This browser cannot start the engine's worker (${error.message}).` });
-      return;
+    // The calculator page starts the worker before its scripts load
+    // (calculator.html.j2) and keeps what it said meanwhile.
+    const early = window.bvbEngineWorker;
+    let worker = early?.worker;
+    if (!worker) {
+      try {
+        worker = new Worker(WORKER_URL, { type: "module" });
+      } catch (error) {
+        this.worker = { postMessage() {}, terminate() {} };
+        this._set("error", { message: `This browser cannot start the engine's worker (${error.message}).` });
+        return;
+      }
     }
     this.worker = worker;
-    worker.addEventListener("message", (event) => this.worker === worker && this._onMessage(event.data || {}));
-    worker.addEventListener("error", (event) => {
-      if (this.worker === worker) this._set("error", { message: `The engine's worker failed: ${event.message || "it could not be loaded"}.` });
-    });
-    worker.postMessage({ type: "warm" });
+    window.bvbEngineWorker = { worker };
+    const failed = (message) => this.worker === worker && this._set("error", { message: `The engine's worker failed: ${message || "it could not be loaded"}.` });
+    worker.onmessage = (event) => this.worker === worker && this._onMessage(event.data || {});
+    worker.onerror = (event) => failed(event.message);
+    if (!early) worker.postMessage({ type: "warm" });
+    for (const message of early?.messages ?? []) this._onMessage(message || {});
+    if (early?.failed) failed(early.failed);
   }
 
   retry() {
     this.worker?.terminate();
     this.worker = null;
+    window.bvbEngineWorker = null;
     this.state = "idle";
     this.start();
   }

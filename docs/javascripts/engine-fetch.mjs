@@ -60,29 +60,43 @@ export class Downloads {
 
   // The file's bytes, checked against `file.sha256`. `file` is a manifest
   // entry: {path, sha256, size}; `base` the URL its path is relative to.
-  get(base, file, { priority = "auto" } = {}) {
+  get(base, file) {
+    return this.getWhile(base, file, null).then(({ bytes }) => bytes);
+  }
+
+  // The same, while `work(response)` reads a copy of the response as it
+  // arrives (compiling the wasm, inflating the snapshot), so that the work is
+  // done when the last byte is: {bytes, work} once both have finished. The
+  // work must not use what it made before `bytes` is there, that is, checked.
+  getWhile(base, file, work) {
     this.total += file.size;
     this.open += 1;
     this._tick(0);
     this._watch();
     const url = new URL(file.path, base);
-    const work = this._read(url, file, priority).finally(() => {
+    const done = this._read(url, file, work).finally(() => {
       this.open -= 1;
       this._tick(0);
     });
-    return Promise.race([work, this.failure]);
+    return Promise.race([done, this.failure]);
   }
 
-  async _read(url, file, priority) {
+  async _read(url, file, work) {
     const name = url.pathname.split("/").pop();
     let response;
     try {
-      response = await fetch(url, { signal: this.aborter.signal, priority });
+      response = await fetch(url, { signal: this.aborter.signal });
     } catch (error) {
       if (this.aborter.signal.aborted) throw this.aborter.signal.reason;
       throw new EngineError("fetch", `${name} could not be fetched from ${url}: ${describe(error)}`);
     }
     if (!response.ok) throw new EngineError("fetch", `${name} is missing: HTTP ${response.status} for ${url}`);
+    const alongside = work ? Promise.resolve(work(response.clone())) : null;
+    alongside?.catch(() => {}); // awaited below, once the bytes are checked
+    return { bytes: await this._check(response, url, file, name), work: await alongside };
+  }
+
+  async _check(response, url, file, name) {
     const bytes = new Uint8Array(file.size);
     const timing = { first: null, last: null };
     this.timings.set(file.path, timing);
@@ -116,8 +130,8 @@ export class Downloads {
 }
 
 // The snapshot is stored gzip-compressed as a file (served as it is, never
-// compressed again), so the worker inflates it.
-export async function gunzip(bytes) {
-  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+// compressed again), so the worker inflates it, as it arrives.
+export async function gunzip(response) {
+  const stream = response.body.pipeThrough(new DecompressionStream("gzip"));
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }

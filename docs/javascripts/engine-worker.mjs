@@ -70,33 +70,51 @@ async function snapshotWorthIt(manifest, downloads, wasmDone) {
 
 // Pyodide fetches pyodide.asm.wasm, the standard library and its lock file
 // itself; while it starts, those URLs are answered with the bytes already
-// checked here. pyodide.mjs and pyodide.asm.mjs are JavaScript modules, which
-// only import() can run: a worker has no import maps, and the content
-// security policy forbids blob: scripts. They are fetched and checked first
-// and then imported from the same URL, which the HTTP cache answers (the
-// files are served as immutable). What cannot be checked with the pinned
+// checked here, and the wasm is instantiated from the module compiled while
+// it downloaded (Pyodide passes the response of its wasm fetch to
+// WebAssembly.instantiateStreaming; that one response is marked, any other
+// goes through unchanged). pyodide.mjs and pyodide.asm.mjs are JavaScript
+// modules, which only import() can run: a worker has no import maps, and the
+// content security policy forbids blob: scripts. They are fetched and checked
+// first and then imported from the same URL, which the HTTP cache answers
+// (the files are served as immutable). What cannot be checked with the pinned
 // Pyodide 314.0.7: a server that answers the import with other bytes than the
 // fetch just before it.
-function serveChecked(files) {
-  const original = self.fetch;
+const COMPILED = Symbol("compiled wasm");
+
+function serveChecked(files, wasmURL, compiled) {
+  const originalFetch = self.fetch;
+  const originalInstantiate = WebAssembly.instantiateStreaming;
   self.fetch = (input, init) => {
     const url = new URL(input instanceof Request ? input.url : String(input), self.location.href).href;
     const file = files.get(url);
-    if (!file) return original(input, init);
-    return Promise.resolve(new Response(file.bytes, { headers: { "content-type": file.type } }));
+    if (!file) return originalFetch(input, init);
+    const response = new Response(file.bytes, { headers: { "content-type": file.type } });
+    if (url === wasmURL) response[COMPILED] = true;
+    return Promise.resolve(response);
   };
-  return () => (self.fetch = original);
+  WebAssembly.instantiateStreaming = async (source, imports) => {
+    const response = await source;
+    if (!response?.[COMPILED]) return originalInstantiate.call(WebAssembly, response, imports);
+    const module = await compiled;
+    return { module, instance: await WebAssembly.instantiate(module, imports) };
+  };
+  return () => {
+    self.fetch = originalFetch;
+    WebAssembly.instantiateStreaming = originalInstantiate;
+  };
 }
 
 async function startFrom(loadPyodide, manifest, got, snapshot) {
   const indexURL = new URL(manifest.index, ASSETS).href;
   const stdLibURL = new URL(manifest.stdlib.path, ASSETS).href;
+  const wasmURL = new URL(manifest.runtime["pyodide.asm.wasm"].path, ASSETS).href;
   const checked = new Map([
-    [new URL(manifest.runtime["pyodide.asm.wasm"].path, ASSETS).href, { bytes: got.wasm, type: "application/wasm" }],
+    [wasmURL, { bytes: got.wasm, type: "application/wasm" }],
     [new URL(manifest.runtime["pyodide-lock.json"].path, ASSETS).href, { bytes: got.lock, type: "application/json" }],
     [stdLibURL, { bytes: got.stdlib, type: "application/zip" }],
   ]);
-  const restore = serveChecked(checked);
+  const restore = serveChecked(checked, wasmURL, got.compiled);
   let py;
   try {
     py = await startPyodide(loadPyodide, indexURL, {
@@ -118,6 +136,14 @@ async function startFrom(loadPyodide, manifest, got, snapshot) {
   return { py, ...importEngine(py, manifest.engine, manifest.rules_version) };
 }
 
+// The wasm compiles while it downloads (the browser also caches the compiled
+// code for the next visit). A host that serves it with another content type
+// than application/wasm refuses streaming compilation: then it compiles from
+// the bytes once they are checked.
+function compileWhileFetching(response) {
+  return WebAssembly.compileStreaming(response).catch(() => null);
+}
+
 async function startEngine(post) {
   const t0 = performance.now();
   const manifest = await readManifest();
@@ -127,17 +153,18 @@ async function startEngine(post) {
   });
   const get = (file) => downloads.get(ASSETS, file);
   const rt = manifest.runtime;
+  const wasm = downloads.getWhile(ASSETS, rt["pyodide.asm.wasm"], compileWhileFetching);
   const pending = {
     mjs: get(rt["pyodide.mjs"]),
     asm: get(rt["pyodide.asm.mjs"]),
-    wasm: get(rt["pyodide.asm.wasm"]),
+    wasm: wasm.then(({ bytes }) => bytes),
     lock: get(rt["pyodide-lock.json"]),
     stdlib: get(manifest.stdlib),
     wheel: get(manifest.engine),
   };
   for (const promise of Object.values(pending)) promise.catch(() => {}); // awaited below
   const useSnapshot = await snapshotWorthIt(manifest, downloads, pending.wasm).catch(() => false);
-  const snapshot = useSnapshot ? get(manifest.snapshot).then(gunzip) : null;
+  const snapshot = useSnapshot ? downloads.getWhile(ASSETS, manifest.snapshot, gunzip).then(({ work }) => work) : null;
   snapshot?.catch(() => {});
 
   await pending.mjs;
@@ -149,6 +176,9 @@ async function startEngine(post) {
   }
   const got = { wheel: pending.wheel };
   [, got.wasm, got.lock, got.stdlib] = await Promise.all([pending.asm, pending.wasm, pending.lock, pending.stdlib]);
+  // Compiled from the checked bytes when streaming compilation was refused.
+  got.compiled = wasm.then(({ work }) => work ?? WebAssembly.compile(got.wasm));
+  got.compiled.catch(() => {}); // instantiation reports it
 
   let engine = null;
   let fallback = useSnapshot ? "" : "the snapshot was not worth its download on this connection";

@@ -190,13 +190,44 @@ def test_a_bad_snapshot_falls_back_to_the_plain_start(visit, how):
     assert ("does not match the site's manifest" if how == "tampered" else "could not be fetched") in reason
 
 
-def test_a_tampered_runtime_does_not_load(visit):
-    visit.context.route("**/pyodide.mjs", _tampered)
+@pytest.mark.parametrize("name", ["pyodide.mjs", "pyodide.asm.wasm"])
+def test_a_tampered_runtime_does_not_load(visit, name):
+    # The wasm compiles while it downloads: a changed byte must still stop it.
+    visit.context.route(f"**/{name}", _tampered)
     page = visit.page
     page.goto(visit.base + "calculator/")
     expect(page.locator(f'{RESULT}[data-status="error"]')).to_have_count(1, timeout=90_000)
-    expect(page.locator("#calculator-status")).to_contain_text("pyodide.mjs does not match the site's manifest")
+    expect(page.locator("#calculator-status")).to_contain_text(f"{name} does not match the site's manifest")
     expect(page.locator("#bvb-engine-retry")).to_be_visible()
+
+
+def test_a_wasm_served_as_another_type_still_starts(visit):
+    # Streaming compilation needs application/wasm; a host that says
+    # otherwise gets the compile from the checked bytes instead.
+    def octet_stream(route):
+        response = route.fetch()
+        headers = {**response.headers, "content-type": "application/octet-stream"}
+        route.fulfill(response=response, headers=headers)
+
+    visit.context.route("**/pyodide.asm.wasm", octet_stream)
+    page = visit.page
+    page.goto(visit.base + "calculator/?" + SCENARIO_QUERY)
+    ready(page, "self_hosted")
+
+
+def test_the_engine_loads_while_the_pages_scripts_do(visit):
+    # The page's head starts the worker; the page's script, held back here,
+    # adopts it later with everything it said meanwhile.
+    held = []
+    visit.context.route("**/javascripts/calculator.mjs", lambda route: held.append(route))
+    page = visit.page
+    with visit.context.expect_event("requestfinished", lambda r: r.url.endswith("pyodide.asm.wasm"), timeout=60_000):
+        page.goto(visit.base + "calculator/?" + SCENARIO_QUERY, wait_until="commit")
+    assert len(held) == 1, "the page's script is still held back"
+    held[0].continue_()
+    ready(page, "self_hosted")
+    workers = [u for u in visit.requests if u.endswith("engine-worker.mjs")]
+    assert len(workers) == 1, workers
 
 
 def test_a_stalled_download_fails_and_can_be_retried(visit):
