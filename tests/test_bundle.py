@@ -261,3 +261,14 @@ def test_no_package_name_is_written_in_the_scripts() -> None:
         text = (ROOT / "docs" / "javascripts" / name).read_text(encoding="utf-8")
         assert "calculator." not in text.replace("calculator.page.answer", ""), name
         assert "buildvsbuy_calculator" not in text, name
+
+
+def test_the_worker_practises_on_the_defaults_and_every_preset() -> None:
+    # One preset per leaf: practising on them runs every recommendation's code.
+    from calculator import default_rules, page, worker_support
+
+    requests = json.loads(worker_support.practice_requests())
+    answers = [json.loads(page.answer(request)) for request in requests]
+    assert [a["status"] for a in answers] == ["ready"] * len(requests)
+    assert {a["recommendation"] for a in answers} == set(default_rules().leaves)
+    assert len(requests) == 1 + len(default_rules().presets)
