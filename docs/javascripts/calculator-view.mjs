@@ -105,6 +105,7 @@ export function calculatorView(root) {
 
   // The engine's answer, parsed once; returns it for the caller's bookkeeping.
   function render(answer, { fill }) {
+    window.clearTimeout(busy);
     const ready = answer.status === "ready";
     if (fill) fillForm(answer.form);
     showFieldErrors(answer.errors);
@@ -139,13 +140,26 @@ export function calculatorView(root) {
     }
   }
 
-  function computing(engineReady, whose = "these inputs") {
+  // A ready engine answers most edits within a frame or two: the busy state
+  // shows only if the answer takes longer than BUSY_DELAY_MS, so that a
+  // keystroke does not flash "Computing…" (and restyle the page) for nothing.
+  const BUSY_DELAY_MS = 150;
+  let busy = 0;
+
+  function showBusy(whose, engineReady) {
     mark("loading", "");
     setShareable(false);
     say("loading", engineReady ? "Computing…" : `Loading the engine to work out the answer for ${whose}…`);
   }
 
+  function computing(engineReady, whose = "these inputs") {
+    window.clearTimeout(busy);
+    if (engineReady) busy = window.setTimeout(() => showBusy(whose, true), BUSY_DELAY_MS);
+    else showBusy(whose, false);
+  }
+
   function answerFailed(message) {
+    window.clearTimeout(busy);
     mark("error", "");
     say("error", `The engine could not answer these inputs: ${message}`);
   }
@@ -168,6 +182,7 @@ export function calculatorView(root) {
       el.progressText.textContent = `${mb(detail.loaded)} of ${mb(detail.total)} MB`;
     }
     if (state === "error") {
+      window.clearTimeout(busy);
       setShareable(false);
       if (el.result.dataset.status !== "ready") mark("error", "");
       const shown = el.result.querySelector(".bvb-result") && !el.result.querySelector(".bvb-result--error")
