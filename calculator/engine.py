@@ -24,26 +24,37 @@ from .rules import default_rules
 Result = dict[str, Any]
 
 
-def walk(rules: Rules, ctx: Context, start: Target | None = None) -> tuple[str, list[Step]]:
-    """Follow the tree from ``start`` (the root by default) to a leaf; return
-    the leaf id and one step per question asked."""
-    target = start or Target("question", rules.root)
-    path: list[Step] = []
+def walk(rules: Rules, ctx: Context) -> tuple[str, list[Step]]:
+    """Follow the tree from the root to a leaf; return the leaf id and one
+    step per question asked."""
     questions = rules.questions
-    while not target.is_leaf:
-        question = questions[target.id]
+    question = questions[rules.root]
+    path: list[Step] = []
+    while True:
         test = question.test
-        yes = test.check(ctx)
-        answer = "yes" if yes else "no"
-        value, label = None, answer.capitalize()
+        if test.check(ctx):
+            answer, label, target = "yes", "Yes", question.yes
+        else:
+            answer, label, target = "no", "No", question.no
+        value = None
         if test.op == "in":
             # A choice decided the answer ("untested" counts as yes): keep it.
             value = ctx.inputs[test.field]
             field = rules.fields[test.field]
             label = field.choice_labels[field.choices.index(value)]
         path.append(Step(question, answer, value, label))
-        target = question.yes if yes else question.no
-    return target.id, path
+        if target.kind == "leaf":
+            return target.id, path
+        question = questions[target.id]
+
+
+def leaf_from(rules: Rules, ctx: Context, target: Target) -> str:
+    """The leaf the tree reaches from ``target``, without the steps."""
+    questions = rules.questions
+    while target.kind != "leaf":
+        question = questions[target.id]
+        target = question.yes if question.test.check(ctx) else question.no
+    return target.id
 
 
 def leaf_for(rules: Rules, values: Mapping[str, Any]) -> str:
@@ -56,18 +67,21 @@ def _changes(rules: Rules, ctx: Context, leaf: str, path: list[Step]) -> tuple[C
     """For each question on the path: where the other answer leads, and what
     change of inputs gives that other answer."""
     changes = []
+    leaves = rules.leaves
     for step in path:
         question = step.question
-        other_answer = "no" if step.answer == "yes" else "yes"
-        other_leaf, _ = walk(rules, ctx, question.yes if other_answer == "yes" else question.no)
+        if step.answer == "yes":
+            other_answer, other_leaf = "no", leaf_from(rules, ctx, question.no)
+        else:
+            other_answer, other_leaf = "yes", leaf_from(rules, ctx, question.yes)
         ways = flips(rules, question.test, ctx)
-        title = rules.leaves[other_leaf].title
+        title = leaves[other_leaf].title
         if ways:
             how = in_words(ways)
             text = f"{how} → {title}" if other_leaf != leaf else f"{how} → still {title}"
         else:
             text = f"No change of inputs turns this answer to {other_answer}."
-        changes.append(Change(question, other_answer, rules.leaves[other_leaf], other_leaf != leaf, ways, text))
+        changes.append(Change(question, other_answer, leaves[other_leaf], other_leaf != leaf, ways, text))
     return tuple(changes)
 
 
