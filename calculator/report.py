@@ -249,20 +249,27 @@ def render_chart(rules: Rules, ans: Answer) -> str:
     lines = cost_lines(rules, ans.inputs)
     x_low, x_high = chart_domain(ans, rules.fields[rules.cost_model.volume].max)
     xs = [x_low * (x_high / x_low) ** (i / (_SAMPLES - 1)) for i in range(_SAMPLES)]
-    series = {o: [lines[o].total(round(x), horizon) for x in xs] for o in lines}
+    volumes = [round(x) for x in xs]
+    # CostLine.total at every sample, the formula the tables use, so each
+    # point lies on the totals reported.
+    series = {}
+    for option, line in lines.items():
+        total = line.total
+        series[option] = [total(v, horizon) for v in volumes]
     positive = [t for values in series.values() for t in values if t > 0] or [1.0]
     y_low_exp, y_high_exp = _decades(min(positive), max(positive))
     if y_high_exp == y_low_exp:
         y_high_exp += 1
     y_low, y_high = 10.0**y_low_exp, 10.0**y_high_exp
     plot_w, plot_h = _W - _LEFT - _RIGHT, _H - _TOP - _BOTTOM
+    x_span, y_span = math.log10(x_high / x_low), math.log10(y_high / y_low)
 
     def px(x: float) -> float:
-        return _LEFT + plot_w * math.log10(max(x, x_low) / x_low) / math.log10(x_high / x_low)
+        return _LEFT + plot_w * math.log10(max(x, x_low) / x_low) / x_span
 
     def py(y: float) -> float:
         y = min(max(y, y_low), y_high)
-        return _TOP + plot_h * (1 - math.log10(y / y_low) / math.log10(y_high / y_low))
+        return _TOP + plot_h * (1 - math.log10(y / y_low) / y_span)
 
     out = [
         f'<svg class="bvb-chart" viewBox="0 0 {_W} {_H}" role="img" aria-labelledby="bvb-chart-title bvb-chart-desc" '
@@ -282,9 +289,19 @@ def render_chart(rules: Rules, ans: Answer) -> str:
         f'<text class="bvb-axis bvb-axis-title" x="{_LEFT + plot_w / 2:.0f}" y="{_H - 6}" text-anchor="middle">'
         "requests a month (log scale)</text>"
     )
+    # Each sample's x once for all lines; a flat line repeats one total at
+    # every sample, so each total's y is worked out once too.
+    x_texts = [_fmt(px(x)) + "," for x in xs]
+    y_texts: dict[float, str] = {}
     for c in ans.costs:
         option = _e(c.option.id)
-        points = " ".join(f"{_fmt(px(x))},{_fmt(py(t))}" for x, t in zip(xs, series[c.option.id]))
+        corners = []
+        for x_text, t in zip(x_texts, series[c.option.id]):
+            y_text = y_texts.get(t)
+            if y_text is None:
+                y_text = y_texts[t] = _fmt(py(t))
+            corners.append(x_text + y_text)
+        points = " ".join(corners)
         ruled = " is-ruled-out" if c.ruled_out else ""
         out.append(f'<polyline class="bvb-line bvb-line--{option}{ruled}" data-option="{option}" points="{points}"/>')
     volume = ans.volume
