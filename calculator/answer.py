@@ -9,7 +9,6 @@ key ("fine_tune_vs_api") is spelled.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Mapping, NamedTuple
 
 from .costs import Band
@@ -51,7 +50,7 @@ def article_range(field: Field) -> str:
     return figure_range(field.article_low, field.article_high, dollars=dollars)
 
 
-# The records of an answer are NamedTuples, immutable like the frozen
+# The answer and its records are NamedTuples, immutable like the frozen
 # dataclasses of the models but several times cheaper to build: an answer
 # makes two dozen of them.
 
@@ -126,8 +125,7 @@ class Figure(NamedTuple):
     source: str
 
 
-@dataclass(frozen=True, slots=True)
-class Answer:
+class Answer(NamedTuple):
     version: str
     source: Source
     inputs: Mapping[str, Any]
@@ -211,9 +209,12 @@ def _cost_json(c: OptionCost) -> dict[str, Any]:
 
 def figures(rules: Rules, inputs: Mapping[str, Any]) -> tuple[Figure, ...]:
     """The inputs that are figures rather than answers, with their sources
-    (the words of :func:`provenance`, worked out once per field for its default)."""
+    (a field at its default has one Figure, made once per rule set)."""
     out = []
-    for field, default_words in plan_for(rules).figures:
+    for at_default in plan_for(rules).figures:
+        field = at_default.field
         value = inputs[field.id]
-        out.append(Figure(field, value, default_words if value == field.default else provenance(field, value)))
+        # "is": a field left out holds the default object itself; an equal
+        # value typed in (-0.0 for 0.0, say) keeps its own Figure.
+        out.append(at_default if value is field.default else Figure(field, value, provenance(field, value)))
     return tuple(out)

@@ -3,7 +3,8 @@
 Every option's cost is a straight line in the monthly volume V, read from its
 cost line in the rule file:
 ``total = one_off + H * (V * per_request + fixed_monthly)``, rounded to the
-cent (:meth:`CostLine.total`, the one formula). Rounding keeps ties exact
+cent (:meth:`CostLine.total`, the one formula, with the sum in
+:meth:`CostLine.unrounded`). Rounding keeps ties exact
 ($12,000.00 is $12,000.00, not a float a hair above it), and a rounded total
 still never falls as V rises, so "the first volume at which B is not dearer
 than A" is well defined.
@@ -35,7 +36,11 @@ class CostLine(NamedTuple):
         return round(volume * self.per_request + self.fixed_monthly, 2)
 
     def total(self, volume: int, horizon: int) -> float:
-        return round(self.one_off + horizon * (volume * self.per_request + self.fixed_monthly), 2)
+        return round(self.unrounded(volume, horizon), 2)
+
+    def unrounded(self, volume: int, horizon: int) -> float:
+        """The total before it is rounded to the cent."""
+        return self.one_off + horizon * (volume * self.per_request + self.fixed_monthly)
 
 
 def training_runs(horizon: int, repeat_every: int) -> int:
@@ -66,8 +71,13 @@ def first_volume(challenger: CostLine, incumbent: CostLine, horizon: int, max_vo
     """
 
     def ok(volume: int) -> bool:
-        a, b = challenger.total(volume, horizon), incumbent.total(volume, horizon)
-        return a < b if strict else a <= b
+        # Rounding to the cent never reverses an order (round() is monotonic),
+        # so the unrounded totals settle it where they already agree; the
+        # rounded totals (round() is slow) decide only whether they tie.
+        a, b = challenger.unrounded(volume, horizon), incumbent.unrounded(volume, horizon)
+        if strict:
+            return a < b and challenger.total(volume, horizon) < incumbent.total(volume, horizon)
+        return a <= b or challenger.total(volume, horizon) <= incumbent.total(volume, horizon)
 
     guess = max_volume
     a1, b1 = challenger.per_request, incumbent.per_request

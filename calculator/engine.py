@@ -19,6 +19,7 @@ from .flips import flips, in_words
 from .formatting import count, excerpt, money
 from .inputs import VERSION_PARAM, parse_json, parse_query, to_query, validate
 from .models import Rules, Target
+from .plan import plan_for
 from .rules import default_rules
 
 Result = dict[str, Any]
@@ -28,21 +29,15 @@ def walk(rules: Rules, ctx: Context) -> tuple[str, list[Step]]:
     """Follow the tree from the root to a leaf; return the leaf id and one
     step per question asked."""
     questions = rules.questions
+    steps = plan_for(rules).steps
     question = questions[rules.root]
     path: list[Step] = []
     while True:
         test = question.test
-        if test.check(ctx):
-            answer, label, target = "yes", "Yes", question.yes
-        else:
-            answer, label, target = "no", "No", question.no
-        value = None
-        if test.op == "in":
-            # A choice decided the answer ("untested" counts as yes): keep it.
-            value = ctx.inputs[test.field]
-            field = rules.fields[test.field]
-            label = field.choice_labels[field.choices.index(value)]
-        path.append(Step(question, answer, value, label))
+        yes = test.check(ctx)
+        # A choice decided the answer ("untested" counts as yes): its step keeps it.
+        path.append(steps[question.id][ctx.inputs[test.field] if test.op == "in" else yes])
+        target = question.yes if yes else question.no
         if target.kind == "leaf":
             return target.id, path
         question = questions[target.id]

@@ -16,7 +16,8 @@ import sys
 from typing import TYPE_CHECKING, Any, Callable, Final, Mapping, NamedTuple
 
 if TYPE_CHECKING:  # the models build on calculator.inputs, which reads plans
-    from .models import CostSpec, Field, Option, Rules
+    from .answer import Figure, Step
+    from .models import CostSpec, Field, Option, Question, Rules
 
 # The answer of a quick check that cannot vouch for a value: the full check
 # (calculator.inputs.check_value) decides, and words any problem.
@@ -39,7 +40,8 @@ class BandPlan(NamedTuple):
 class Plan(NamedTuple):
     defaults: Mapping[str, Any]  # every field at its default, in rule-file order
     quick: Mapping[str, Callable[[Any], Any]]  # field id -> its quick check
-    figures: tuple[tuple[Field, str], ...]  # figure fields, with the words for their defaults
+    steps: Mapping[str, Mapping[Any, Step]]  # question id -> its steps (see _steps)
+    figures: tuple[Figure, ...]  # each figure field at its default (calculator.answer.figures)
     bands: Mapping[str, BandPlan | None]  # option id -> its band's figures, or None
     options: tuple[Option, ...]
     volume: str
@@ -64,7 +66,7 @@ _PLANS: dict[int, tuple[Rules, Plan]] = {}
 
 
 def _make_plan(rules: Rules) -> Plan:
-    from .answer import provenance  # answer builds on the models, which build on this module's readers
+    from .answer import Figure, provenance  # answer builds on the models, which build on this module's readers
 
     fields = rules.fields
     bands = {}
@@ -86,13 +88,29 @@ def _make_plan(rules: Rules) -> Plan:
     return Plan(
         defaults={f.id: f.default for f in fields.values()},
         quick={f.id: _quick_check(f) for f in fields.values()},
-        figures=tuple((f, provenance(f, f.default)) for f in fields.values() if f.source != "answer"),
+        steps={q.id: _steps(rules, q) for q in rules.questions.values()},
+        figures=tuple(Figure(f, f.default, provenance(f, f.default)) for f in fields.values() if f.source != "answer"),
         bands=bands,
         options=tuple(rules.options.values()),
         volume=model.volume,
         horizon=model.horizon,
         max_volume=int(fields[model.volume].max),
     )
+
+
+def _steps(rules: Rules, question: Question) -> dict[Any, Step]:
+    """The steps a question can add to a path: by its answer (True, False),
+    or, where a choice decides it, by the choice, whose label the step shows."""
+    from .answer import Step
+
+    test = question.test
+    if test.op != "in":
+        return {True: Step(question, "yes", None, "Yes"), False: Step(question, "no", None, "No")}
+    field = rules.fields[test.field]
+    return {
+        choice: Step(question, "yes" if choice in test.values else "no", choice, label)
+        for choice, label in zip(field.choices, field.choice_labels)
+    }
 
 
 def _quick_check(field: Field) -> Callable[[Any], Any]:
