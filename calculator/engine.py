@@ -124,32 +124,39 @@ def answer(rules: Rules, inputs: Mapping[str, Any]) -> Answer:
     leaf_id, path = walk(rules, ctx)
     leaf = rules.leaves[leaf_id]
     done = Context(inputs, costs, leaf_id, leaf.option, costs.cheapest)
-    values = _Placeholders(rules, inputs, costs, leaf.option)
-    notes = tuple(Note(c.id, c.text.format_map(values)) for c in rules.considerations if c.when.check(done))
+    notes = []
+    values = None  # made when a consideration holds: most answers have few
+    for consideration in rules.considerations:
+        if consideration.when.check(done):
+            if values is None:
+                values = _Placeholders(rules, inputs, costs, leaf.option)
+            notes.append(Note(consideration.id, consideration.text.format_map(values)))
     volume, horizon = costs.volume, costs.horizon
+    lines, cheapest, ruled_out = costs.lines, costs.cheapest, costs.ruled_out
     options = []
     for option in rules.options.values():
-        line = costs.lines[option.id]
+        ident = option.id
+        line = lines[ident]
         options.append(
             OptionCost(
-                option=option,
-                one_off=line.one_off,
-                up_front=line.one_off / line.runs,
-                runs=line.runs if option.cost.repeat_every else None,
-                monthly=line.monthly(volume),
-                total=costs.totals[option.id],
-                band=band(rules, option.id, inputs, line),
-                ruled_out=costs.ruled_out.get(option.id),
-                cheapest=option.id == costs.cheapest,
-                recommended=option.id == leaf.option,
+                option,
+                line.one_off,
+                line.one_off / line.runs,  # up front
+                line.runs if option.cost.repeat_every else None,
+                line.monthly(volume),
+                costs.totals[ident],
+                band(rules, ident, inputs, line),
+                ruled_out.get(ident),
+                ident == cheapest,
+                ident == leaf.option,  # recommended
             )
         )
-    max_volume = int(rules.fields[rules.cost_model.volume].max)
+    options_by_id, max_volume = rules.options, plan_for(rules).max_volume
     break_evens = tuple(
         BreakEven(
-            rules.options[p.challenger],
-            rules.options[p.incumbent],
-            first_volume(costs.lines[p.challenger], costs.lines[p.incumbent], horizon, max_volume),
+            options_by_id[p.challenger],
+            options_by_id[p.incumbent],
+            first_volume(lines[p.challenger], lines[p.incumbent], horizon, max_volume),
         )
         for p in rules.cost_model.break_evens
     )
@@ -162,7 +169,7 @@ def answer(rules: Rules, inputs: Mapping[str, Any]) -> Answer:
         option=rules.options[leaf.option],
         path=tuple(path),
         changes=_changes(rules, ctx, leaf_id, path),
-        considerations=notes,
+        considerations=tuple(notes),
         volume=volume,
         horizon=horizon,
         costs=tuple(options),
