@@ -24,6 +24,12 @@ from .plan import plan_for
 # dataclass's __init__ costs several times a tuple's.
 
 
+def to_cent(amount: float) -> float:
+    """An amount rounded to the cent, as every total is. round() is
+    monotonic: it never puts two amounts in the opposite order."""
+    return round(amount, 2)
+
+
 class CostLine(NamedTuple):
     """One option's cost: paid once (over all runs), per request, and per month."""
 
@@ -36,7 +42,7 @@ class CostLine(NamedTuple):
         return round(volume * self.per_request + self.fixed_monthly, 2)
 
     def total(self, volume: int, horizon: int) -> float:
-        return round(self.unrounded(volume, horizon), 2)
+        return to_cent(self.unrounded(volume, horizon))
 
     def unrounded(self, volume: int, horizon: int) -> float:
         """The total before it is rounded to the cent."""

@@ -10,10 +10,10 @@ HTML as it is.
 from __future__ import annotations
 
 import math
-from typing import Any, Final, Mapping, Sequence
+from typing import Any, Final, Iterable, Mapping, Sequence
 
 from .answer import Answer, BreakEven, OptionCost
-from .costs import cost_lines
+from .costs import cost_lines, to_cent
 from .formatting import amount_for, compact, count, money
 from .models import Rules
 
@@ -239,6 +239,23 @@ def chart_domain(ans: Answer, max_volume: float) -> tuple[float, float]:
     return 10.0**low_exp, 10.0**high_exp
 
 
+# How far a total rounded to the cent can lie from the unrounded one: half
+# a cent, plus float spacing, which stays far below that under _EXACT_BELOW.
+_CENT_SLACK: Final = 0.01
+_EXACT_BELOW: Final = 1e12
+
+
+def _positive_totals(unrounded: Iterable[list[float]]) -> tuple[float, float]:
+    """The least and the greatest of the samples' totals (rounded to the
+    cent) that are above zero; (1.0, 1.0) when none is. Since rounding is
+    monotonic, only the extremes of the unrounded totals need rounding."""
+    amounts = sorted(a for series in unrounded for a in series)
+    high = to_cent(amounts[-1])
+    if not high > 0:
+        return 1.0, 1.0
+    return next(t for t in map(to_cent, amounts) if t > 0), high
+
+
 def _fmt(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
@@ -250,14 +267,11 @@ def render_chart(rules: Rules, ans: Answer) -> str:
     x_low, x_high = chart_domain(ans, rules.fields[rules.cost_model.volume].max)
     xs = [x_low * (x_high / x_low) ** (i / (_SAMPLES - 1)) for i in range(_SAMPLES)]
     volumes = [round(x) for x in xs]
-    # CostLine.total at every sample, the formula the tables use, so each
-    # point lies on the totals reported.
-    series = {}
-    for option, line in lines.items():
-        total = line.total
-        series[option] = [total(v, horizon) for v in volumes]
-    positive = [t for values in series.values() for t in values if t > 0] or [1.0]
-    y_low_exp, y_high_exp = _decades(min(positive), max(positive))
+    # Each point stands for CostLine.total at its sample, the totals the
+    # tables report; see _EXACT_BELOW for when the point is drawn from the
+    # total before rounding.
+    unrounded = {o: [line.unrounded(v, horizon) for v in volumes] for o, line in lines.items()}
+    y_low_exp, y_high_exp = _decades(*_positive_totals(unrounded.values()))
     if y_high_exp == y_low_exp:
         y_high_exp += 1
     y_low, y_high = 10.0**y_low_exp, 10.0**y_high_exp
@@ -289,18 +303,26 @@ def render_chart(rules: Rules, ans: Answer) -> str:
         f'<text class="bvb-axis bvb-axis-title" x="{_LEFT + plot_w / 2:.0f}" y="{_H - 6}" text-anchor="middle">'
         "requests a month (log scale)</text>"
     )
-    # Each sample's x once for all lines; a flat line repeats one total at
-    # every sample, so each total's y is worked out once too.
-    x_texts = [_fmt(px(x)) + "," for x in xs]
-    y_texts: dict[float, str] = {}
+    # Rounding a total T to the cent moves its point by at most slack / T px
+    # (py's slope is plot_h / (y_span ln 10 T) px per dollar).
+    slack = plot_h * _CENT_SLACK / (y_span * math.log(10))
+    x_texts = [_fmt(px(x)) + "," for x in xs]  # each sample's x, once for all lines
     for c in ans.costs:
         option = _e(c.option.id)
+        line = lines[c.option.id]
         corners = []
-        for x_text, t in zip(x_texts, series[c.option.id]):
-            y_text = y_texts.get(t)
-            if y_text is None:
-                y_text = y_texts[t] = _fmt(py(t))
-            corners.append(x_text + y_text)
+        for x_text, volume, amount in zip(x_texts, volumes, unrounded[c.option.id]):
+            # Trick: the point of the unrounded total has the text the rounded
+            # total's would have unless it lies within the slack of a 0.1 px
+            # step of _fmt; only there is the (slow) rounded total needed.
+            y = py(amount)
+            tenths = y * 10
+            if not (
+                0 <= amount < _EXACT_BELOW
+                and abs(tenths - math.floor(tenths) - 0.5) > 10 * slack / max(y_low, amount - _CENT_SLACK) + 1e-6
+            ):
+                y = py(line.total(volume, horizon))
+            corners.append(x_text + _fmt(y))
         points = " ".join(corners)
         ruled = " is-ruled-out" if c.ruled_out else ""
         out.append(f'<polyline class="bvb-line bvb-line--{option}{ruled}" data-option="{option}" points="{points}"/>')
