@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, Mapping, NamedTuple
 
 from .costs import Band
-from .formatting import figure_range
+from .formatting import amount_for, figure_range
 from .models import Field, Leaf, Option, Question, Rules, Source
 from .plan import plan_for
 
@@ -123,6 +123,19 @@ class Figure(NamedTuple):
     field: Field
     value: Any
     source: str
+    text: str  # "Label value (source)", as the lists of figures write it
+
+
+def figure(field: Field, value: Any) -> Figure:
+    """A cost input's figure, its source and its text."""
+    source = provenance(field, value)
+    if value is None:
+        shown = "none"
+    elif field.type in ("number", "integer"):
+        shown = amount_for(value, field.unit, field.label)
+    else:
+        shown = str(value)
+    return Figure(field, value, source, f"{field.label} {shown} ({source})")
 
 
 class Answer(NamedTuple):
@@ -216,5 +229,5 @@ def figures(rules: Rules, inputs: Mapping[str, Any]) -> tuple[Figure, ...]:
         value = inputs[field.id]
         # "is": a field left out holds the default object itself; an equal
         # value typed in (-0.0 for 0.0, say) keeps its own Figure.
-        out.append(at_default if value is field.default else Figure(field, value, provenance(field, value)))
+        out.append(at_default if value is field.default else figure(field, value))
     return tuple(out)

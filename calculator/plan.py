@@ -66,7 +66,7 @@ _PLANS: dict[int, tuple[Rules, Plan]] = {}
 
 
 def _make_plan(rules: Rules) -> Plan:
-    from .answer import Figure, provenance  # answer builds on the models, which build on this module's readers
+    from .answer import figure  # answer builds on the models, which build on this module's readers
 
     fields = rules.fields
     bands = {}
@@ -89,7 +89,7 @@ def _make_plan(rules: Rules) -> Plan:
         defaults={f.id: f.default for f in fields.values()},
         quick={f.id: _quick_check(f) for f in fields.values()},
         steps={q.id: _steps(rules, q) for q in rules.questions.values()},
-        figures=tuple(Figure(f, f.default, provenance(f, f.default)) for f in fields.values() if f.source != "answer"),
+        figures=tuple(figure(f, f.default) for f in fields.values() if f.source != "answer"),
         bands=bands,
         options=tuple(rules.options.values()),
         volume=model.volume,

@@ -14,7 +14,7 @@ from typing import Any, Final, Iterable, Mapping, Sequence
 
 from .answer import Answer, BreakEven, OptionCost
 from .costs import cost_lines, to_cent
-from .formatting import amount_for, compact, count, money
+from .formatting import compact, count, money
 from .models import Rules
 
 # The section of the framework page each question and leaf links to.
@@ -189,15 +189,7 @@ def _costs(ans: Answer) -> str:
 
 def figures_text(ans: Answer) -> str:
     """Every cost figure used, with its source in words."""
-    return "; ".join(f"{f.field.label} {_figure_value(f.field, f.value)} ({f.source})" for f in ans.figures)
-
-
-def _figure_value(field: Any, value: Any) -> str:
-    if value is None:
-        return "none"
-    if field.type in ("number", "integer"):
-        return amount_for(value, field.unit, field.label)
-    return str(value)
+    return "; ".join(f.text for f in ans.figures)
 
 
 def credit_text(ans: Answer) -> str:
@@ -257,7 +249,7 @@ def _positive_totals(unrounded: Iterable[list[float]]) -> tuple[float, float]:
 
 
 def _fmt(value: float) -> str:
-    return f"{value:.1f}".rstrip("0").rstrip(".")
+    return f"{value:.1f}".removesuffix(".0")
 
 
 def render_chart(rules: Rules, ans: Answer) -> str:
@@ -282,7 +274,7 @@ def render_chart(rules: Rules, ans: Answer) -> str:
         return _LEFT + plot_w * math.log10(max(x, x_low) / x_low) / x_span
 
     def py(y: float) -> float:
-        y = min(max(y, y_low), y_high)
+        y = y_low if y < y_low else y_high if y > y_high else y  # min() and max() would cost two calls a point
         return _TOP + plot_h * (1 - math.log10(y / y_low) / y_span)
 
     out = [
@@ -316,10 +308,9 @@ def render_chart(rules: Rules, ans: Answer) -> str:
             # total's would have unless it lies within the slack of a 0.1 px
             # step of _fmt; only there is the (slow) rounded total needed.
             y = py(amount)
-            tenths = y * 10
             if not (
                 0 <= amount < _EXACT_BELOW
-                and abs(tenths - math.floor(tenths) - 0.5) > 10 * slack / max(y_low, amount - _CENT_SLACK) + 1e-6
+                and abs(y * 10 % 1 - 0.5) > 10 * slack / max(y_low, amount - _CENT_SLACK) + 1e-6
             ):
                 y = py(line.total(volume, horizon))
             corners.append(x_text + _fmt(y))
