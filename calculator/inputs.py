@@ -331,7 +331,7 @@ def value_text(value: Any) -> str:
 def form_texts(rules: Rules, query: str) -> dict[str, str]:
     """What each form control shows for a query: the defaults, overridden by
     the query's own text field by field (kept as typed, valid or not)."""
-    texts = {name: value_text(field.default) for name, field in rules.fields.items()}
+    texts = dict(plan_for(rules).default_texts)
     for name, text in query_pairs(query):
         if name in texts:
             texts[name] = text

@@ -39,6 +39,7 @@ class BandPlan(NamedTuple):
 
 class Plan(NamedTuple):
     defaults: Mapping[str, Any]  # every field at its default, in rule-file order
+    default_texts: Mapping[str, str]  # ... as the form shows it (calculator.inputs.form_texts)
     quick: Mapping[str, Callable[[Any], Any]]  # field id -> its quick check
     steps: Mapping[str, Mapping[Any, Step]]  # question id -> its steps (see _steps)
     figures: tuple[Figure, ...]  # each figure field at its default (calculator.answer.figures)
@@ -67,6 +68,7 @@ _PLANS: dict[int, tuple[Rules, Plan]] = {}
 
 def _make_plan(rules: Rules) -> Plan:
     from .answer import figure  # answer builds on the models, which build on this module's readers
+    from .inputs import value_text
 
     fields = rules.fields
     bands = {}
@@ -87,6 +89,7 @@ def _make_plan(rules: Rules) -> Plan:
     model = rules.cost_model
     return Plan(
         defaults={f.id: f.default for f in fields.values()},
+        default_texts={f.id: value_text(f.default) for f in fields.values()},
         quick={f.id: _quick_check(f) for f in fields.values()},
         steps={q.id: _steps(rules, q) for q in rules.questions.values()},
         figures=tuple(figure(f, f.default) for f in fields.values() if f.source != "answer"),

@@ -10,6 +10,7 @@ HTML as it is.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any, Final, Iterable, Mapping, Sequence
 
 from .answer import Answer, BreakEven, OptionCost
@@ -22,11 +23,17 @@ TREE_PAGE: Final = "../decision-tree/"
 ABOUT_PAGE: Final = "../about/"
 
 
+_SPECIAL: Final = re.compile("[&<>\"']")
+
+
 def _e(value: Any) -> str:
     """HTML-escape text for element content and attribute values alike (as
     html.escape(quote=True), whose import Pyodide would compile at start-up)."""
+    text = str(value)
+    if _SPECIAL.search(text) is None:  # most texts: one search, not five replaces
+        return text
     return (
-        str(value)
+        text
         .replace("&", "&amp;")
         .replace("<", "&lt;")
         .replace(">", "&gt;")
@@ -252,8 +259,9 @@ def _fmt(value: float) -> str:
     return f"{value:.1f}".removesuffix(".0")
 
 
-def render_chart(rules: Rules, ans: Answer) -> str:
-    """Total cost against monthly volume, both on log scales, as inline SVG."""
+def render_chart(rules: Rules, ans: Answer, summary: str | None = None) -> str:
+    """Total cost against monthly volume, both on log scales, as inline SVG;
+    ``summary`` is :func:`chart_summary`'s text, escaped, if the caller has it."""
     horizon = ans.horizon
     lines = cost_lines(rules, ans.inputs)
     x_low, x_high = chart_domain(ans, rules.fields[rules.cost_model.volume].max)
@@ -281,7 +289,7 @@ def render_chart(rules: Rules, ans: Answer) -> str:
         f'<svg class="bvb-chart" viewBox="0 0 {_W} {_H}" role="img" aria-labelledby="bvb-chart-title bvb-chart-desc" '
         'xmlns="http://www.w3.org/2000/svg">',
         '<title id="bvb-chart-title">Total cost over the horizon against monthly volume</title>',
-        f'<desc id="bvb-chart-desc">{_e(chart_summary(ans))}</desc>',
+        f'<desc id="bvb-chart-desc">{_e(chart_summary(ans)) if summary is None else summary}</desc>',
     ]
     for exp in range(_decades(x_low, x_high)[0], _decades(x_low, x_high)[1] + 1):
         x = px(10.0**exp)
@@ -362,10 +370,11 @@ def _chart_section(rules: Rules, ans: Answer) -> str:
         f'<td data-break-even="{_e(b.key)}">{_volume(b.at)}</td></tr>'
         for b in ans.break_evens
     )
+    summary = _e(chart_summary(ans))  # the chart's description and its caption
     return (
         '<section class="bvb-section-chart"><h3>Total cost against monthly volume</h3>'
-        f'<figure class="bvb-chart-figure">{render_chart(rules, ans)}'
-        f'<figcaption><ul class="bvb-legend">{legend}</ul>{_e(chart_summary(ans))}</figcaption></figure>'
+        f'<figure class="bvb-chart-figure">{render_chart(rules, ans, summary)}'
+        f'<figcaption><ul class="bvb-legend">{legend}</ul>{summary}</figcaption></figure>'
         '<h4>Break-even volumes</h4><p class="bvb-note">The first monthly volume at which the first option costs '
         "no more than the second over the horizon.</p>"
         + _table("bvb-break-evens", "Break-even volumes", f"<tbody>{rows}</tbody>")
