@@ -1,18 +1,20 @@
 """What the engine derives from the rules once, rather than on every answer.
 
 The models in calculator.models say what the rule file says; a :class:`Plan`
-holds what the hot path reads again and again (each field's quick check and
-default, the figures' provenance words, each option's band figures), worked
-out from one Rules object. Plans live in a small cache here, keyed by the
-Rules object's identity, so the frozen models stay free of mutable state; a
-rule set made by ``dataclasses.replace`` is a new object and gets its own
-plan.
+holds what every answer reads again and again (each field's quick check,
+default and form text, each question's steps, the figures at their defaults,
+each option's band figures), worked out from one Rules object. Plans live in
+a small cache here, keyed by the Rules object's identity, so the frozen
+models stay free of mutable state; a rule set made by
+``dataclasses.replace`` is a new object and gets its own plan. A plan is
+read-only too: its tables are MappingProxyType views.
 """
 
 from __future__ import annotations
 
 import math
 import sys
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Callable, Final, Mapping, NamedTuple
 
 if TYPE_CHECKING:  # the models build on calculator.inputs, which reads plans
@@ -82,18 +84,18 @@ def _make_plan(rules: Rules) -> Plan:
         bands[option.id] = BandPlan(
             spec,
             ranged,
-            {f: fields[f].article_low for f in ranged},
-            None if None in highs else dict(zip(ranged, highs)),
+            MappingProxyType({f: fields[f].article_low for f in ranged}),
+            None if None in highs else MappingProxyType(dict(zip(ranged, highs))),
             tuple(f for f in spec.field_ids if f not in ranged),
         )
     model = rules.cost_model
     return Plan(
-        defaults={f.id: f.default for f in fields.values()},
-        default_texts={f.id: value_text(f.default) for f in fields.values()},
-        quick={f.id: _quick_check(f) for f in fields.values()},
-        steps={q.id: _steps(rules, q) for q in rules.questions.values()},
+        defaults=MappingProxyType({f.id: f.default for f in fields.values()}),
+        default_texts=MappingProxyType({f.id: value_text(f.default) for f in fields.values()}),
+        quick=MappingProxyType({f.id: _quick_check(f) for f in fields.values()}),
+        steps=MappingProxyType({q.id: _steps(rules, q) for q in rules.questions.values()}),
         figures=tuple(figure(f, f.default) for f in fields.values() if f.source != "answer"),
-        bands=bands,
+        bands=MappingProxyType(bands),
         options=tuple(rules.options.values()),
         volume=model.volume,
         horizon=model.horizon,
@@ -101,26 +103,26 @@ def _make_plan(rules: Rules) -> Plan:
     )
 
 
-def _steps(rules: Rules, question: Question) -> dict[Any, Step]:
+def _steps(rules: Rules, question: Question) -> Mapping[Any, Step]:
     """The steps a question can add to a path: by its answer (True, False),
     or, where a choice decides it, by the choice, whose label the step shows."""
     from .answer import Step
 
     test = question.test
     if test.op != "in":
-        return {True: Step(question, "yes", None, "Yes"), False: Step(question, "no", None, "No")}
+        return MappingProxyType({True: Step(question, "yes", None, "Yes"), False: Step(question, "no", None, "No")})
     field = rules.fields[test.field]
-    return {
+    return MappingProxyType({
         choice: Step(question, "yes" if choice in test.values else "no", choice, label)
         for choice, label in zip(field.choices, field.choice_labels)
-    }
+    })
 
 
 def _quick_check(field: Field) -> Callable[[Any], Any]:
     """A check that passes the plainly valid values of ``field`` at once,
     normalised as the full check would, and answers :data:`ASK` for anything
     else: bools, a choice's own text, and numbers of the field's exact type
-    well inside its bounds."""
+    within its bounds."""
     kind = field.type
     if kind == "bool":
         return lambda value: value if value is True or value is False else ASK
