@@ -268,8 +268,8 @@ def render_chart(rules: Rules, ans: Answer, summary: str | None = None) -> str:
     xs = [x_low * (x_high / x_low) ** (i / (_SAMPLES - 1)) for i in range(_SAMPLES)]
     volumes = [round(x) for x in xs]
     # Each point stands for CostLine.total at its sample, the totals the
-    # tables report; see _EXACT_BELOW for when the point is drawn from the
-    # total before rounding.
+    # tables report; the loop over the lines below says when a point may be
+    # drawn from the total before rounding.
     unrounded = {o: [line.unrounded(v, horizon) for v in volumes] for o, line in lines.items()}
     y_low_exp, y_high_exp = _decades(*_positive_totals(unrounded.values()))
     if y_high_exp == y_low_exp:
@@ -314,7 +314,8 @@ def render_chart(rules: Rules, ans: Answer, summary: str | None = None) -> str:
         for x_text, volume, amount in zip(x_texts, volumes, unrounded[c.option.id]):
             # Trick: the point of the unrounded total has the text the rounded
             # total's would have unless it lies within the slack of a 0.1 px
-            # step of _fmt; only there is the (slow) rounded total needed.
+            # step of _fmt (y * 10 % 1 is 0.5 on a step); only there is the
+            # (slow) rounded total needed. tests/test_shortcuts.py checks it.
             y = py(amount)
             if not (
                 0 <= amount < _EXACT_BELOW
