@@ -9,12 +9,12 @@ key ("fine_tune_vs_api") is spelled.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Mapping, NamedTuple
 
 from .costs import Band
-from .formatting import figure_range
+from .formatting import amount_for, figure_range
 from .models import Field, Leaf, Option, Question, Rules, Source
+from .plan import plan_for
 
 
 def provenance(field: Field, value: Any) -> str:
@@ -50,8 +50,12 @@ def article_range(field: Field) -> str:
     return figure_range(field.article_low, field.article_high, dollars=dollars)
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
+# The answer and its records are NamedTuples, immutable like the frozen
+# dataclasses of the models but several times cheaper to build: an answer
+# makes two dozen of them.
+
+
+class Step(NamedTuple):
     """One question on the path and the answer taken ("yes" or "no"); a
     question decided by a choice also keeps the chosen ``value``."""
 
@@ -61,8 +65,7 @@ class Step:
     label: str  # the answer in words: "Yes", "No", or the choice's label
 
 
-@dataclass(frozen=True, slots=True)
-class Change:
+class Change(NamedTuple):
     """The other answer to a question on the path: where it leads, and how to get it."""
 
     question: Question
@@ -73,16 +76,14 @@ class Change:
     text: str
 
 
-@dataclass(frozen=True, slots=True)
-class Note:
+class Note(NamedTuple):
     """A consideration that holds for these inputs."""
 
     id: str
     text: str
 
 
-@dataclass(frozen=True, slots=True)
-class OptionCost:
+class OptionCost(NamedTuple):
     """One option's costs. ``one_off`` is everything paid outside the monthly
     bill over the horizon; ``up_front`` is the part paid at the start, and
     ``runs`` counts the payments (training runs) when the option repeats it."""
@@ -103,8 +104,7 @@ class OptionCost:
         return self.one_off - self.up_front
 
 
-@dataclass(frozen=True, slots=True)
-class BreakEven:
+class BreakEven(NamedTuple):
     """The first monthly volume at which ``challenger`` costs no more than
     ``incumbent`` over the horizon; None where no volume gets there."""
 
@@ -117,17 +117,28 @@ class BreakEven:
         return f"{self.challenger.id}_vs_{self.incumbent.id}"
 
 
-@dataclass(frozen=True, slots=True)
-class Figure:
+class Figure(NamedTuple):
     """A cost input as used, with where it comes from."""
 
     field: Field
     value: Any
     source: str
+    text: str  # "Label value (source)", as the lists of figures write it
 
 
-@dataclass(frozen=True, slots=True)
-class Answer:
+def figure(field: Field, value: Any) -> Figure:
+    """A cost input's figure, its source and its text."""
+    source = provenance(field, value)
+    if value is None:
+        shown = "none"
+    elif field.type in ("number", "integer"):
+        shown = amount_for(value, field.unit, field.label)
+    else:
+        shown = str(value)
+    return Figure(field, value, source, f"{field.label} {shown} ({source})")
+
+
+class Answer(NamedTuple):
     version: str
     source: Source
     inputs: Mapping[str, Any]
@@ -210,7 +221,13 @@ def _cost_json(c: OptionCost) -> dict[str, Any]:
 
 
 def figures(rules: Rules, inputs: Mapping[str, Any]) -> tuple[Figure, ...]:
-    """The inputs that are figures rather than answers, with their sources."""
-    return tuple(
-        Figure(f, inputs[f.id], provenance(f, inputs[f.id])) for f in rules.fields.values() if f.source != "answer"
-    )
+    """The inputs that are figures rather than answers, with their sources
+    (a field at its default has one Figure, made once per rule set)."""
+    out = []
+    for at_default in plan_for(rules).figures:
+        field = at_default.field
+        value = inputs[field.id]
+        # "is": a field left out holds the default object itself; an equal
+        # value typed in (-0.0 for 0.0, say) keeps its own Figure.
+        out.append(at_default if value is field.default else figure(field, value))
+    return tuple(out)

@@ -3,7 +3,8 @@
 Every option's cost is a straight line in the monthly volume V, read from its
 cost line in the rule file:
 ``total = one_off + H * (V * per_request + fixed_monthly)``, rounded to the
-cent (:meth:`CostLine.total`, the one formula). Rounding keeps ties exact
+cent (:meth:`CostLine.total`, the one formula, with the sum in
+:meth:`CostLine.unrounded`). Rounding keeps ties exact
 ($12,000.00 is $12,000.00, not a float a hair above it), and a rounded total
 still never falls as V rises, so "the first volume at which B is not dearer
 than A" is well defined.
@@ -16,10 +17,17 @@ from typing import Any, Mapping, NamedTuple
 
 from .conditions import Context
 from .models import CostSpec, Rules
+from .plan import plan_for
 
 # CostLine and CostReport (and conditions.Context) are NamedTuples, not frozen
 # dataclasses: they are built several times per evaluation, and a frozen
 # dataclass's __init__ costs several times a tuple's.
+
+
+def to_cent(amount: float) -> float:
+    """An amount rounded to the cent, as every total is. round() is
+    monotonic: it never puts two amounts in the opposite order."""
+    return round(amount, 2)
 
 
 class CostLine(NamedTuple):
@@ -34,7 +42,11 @@ class CostLine(NamedTuple):
         return round(volume * self.per_request + self.fixed_monthly, 2)
 
     def total(self, volume: int, horizon: int) -> float:
-        return round(self.one_off + horizon * (volume * self.per_request + self.fixed_monthly), 2)
+        return to_cent(self.unrounded(volume, horizon))
+
+    def unrounded(self, volume: int, horizon: int) -> float:
+        """The total before it is rounded to the cent."""
+        return self.one_off + horizon * (volume * self.per_request + self.fixed_monthly)
 
 
 def training_runs(horizon: int, repeat_every: int) -> int:
@@ -47,12 +59,12 @@ def cost_line(spec: CostSpec, inputs: Mapping[str, Any], horizon: int) -> CostLi
     runs = training_runs(horizon, inputs[spec.repeat_every]) if spec.repeat_every else 1
     one_off = runs * inputs[spec.one_off] if spec.one_off else 0.0
     per_request = inputs[spec.per_request] if spec.per_request else 0.0
-    return CostLine(one_off, per_request, float(sum(inputs[f] for f in spec.monthly)), runs)
+    return CostLine(one_off, per_request, float(sum([inputs[f] for f in spec.monthly])), runs)
 
 
 def cost_lines(rules: Rules, inputs: Mapping[str, Any]) -> dict[str, CostLine]:
     horizon = inputs[rules.cost_model.horizon]
-    return {o.id: cost_line(o.cost, inputs, horizon) for o in rules.options.values()}
+    return {o.id: cost_line(o.cost, inputs, horizon) for o in plan_for(rules).options}
 
 
 def first_volume(challenger: CostLine, incumbent: CostLine, horizon: int, max_volume: int, *, strict: bool = False) -> int | None:
@@ -65,8 +77,13 @@ def first_volume(challenger: CostLine, incumbent: CostLine, horizon: int, max_vo
     """
 
     def ok(volume: int) -> bool:
-        a, b = challenger.total(volume, horizon), incumbent.total(volume, horizon)
-        return a < b if strict else a <= b
+        # Rounding to the cent never reverses an order (round() is monotonic),
+        # so the unrounded totals settle it where they already agree; the
+        # rounded totals (round() is slow) decide only whether they tie.
+        a, b = challenger.unrounded(volume, horizon), incumbent.unrounded(volume, horizon)
+        if strict:
+            return a < b and challenger.total(volume, horizon) < incumbent.total(volume, horizon)
+        return a <= b or challenger.total(volume, horizon) <= incumbent.total(volume, horizon)
 
     guess = max_volume
     a1, b1 = challenger.per_request, incumbent.per_request
@@ -109,19 +126,24 @@ class CostReport(NamedTuple):
 
 
 def cost_report(rules: Rules, inputs: Mapping[str, Any]) -> CostReport:
-    model = rules.cost_model
-    volume, horizon = inputs[model.volume], inputs[model.horizon]
-    lines = cost_lines(rules, inputs)
-    totals = {option: line.total(volume, horizon) for option, line in lines.items()}
+    plan = plan_for(rules)
+    volume, horizon = inputs[plan.volume], inputs[plan.horizon]
     ctx = Context(inputs, None)
-    ruled_out = {}
-    for option in rules.options.values():
-        reason = next((r.reason for r in option.ruled_out if r.when.check(ctx)), None)
-        if reason is not None:
-            ruled_out[option.id] = reason
-    # min() keeps the first of equal totals: the rule file's order of preference.
-    allowed = [option for option in totals if option not in ruled_out]
-    cheapest = min(allowed, key=totals.__getitem__) if allowed else None
+    lines, totals, ruled_out = {}, {}, {}
+    cheapest = None
+    for option in plan.options:
+        ident = option.id
+        line = lines[ident] = cost_line(option.cost, inputs, horizon)
+        total = totals[ident] = line.total(volume, horizon)
+        for rule in option.ruled_out:
+            if rule.when.check(ctx):
+                ruled_out[ident] = rule.reason
+                break
+        else:
+            # Strictly less: the first of equal totals wins, the rule file's
+            # order of preference.
+            if cheapest is None or total < totals[cheapest]:
+                cheapest = ident
     return CostReport(lines, totals, ruled_out, cheapest, volume, horizon)
 
 
@@ -142,22 +164,19 @@ class Band(NamedTuple):
 def band(rules: Rules, option_id: str, inputs: Mapping[str, Any], line: CostLine) -> Band | None:
     """The option's band, or None when the article gives no figure for its
     line; ``line`` is the option's cost line for ``inputs``."""
-    spec = rules.options[option_id].cost
-    ranged = tuple(f for f in spec.field_ids if rules.fields[f].article_low is not None)
-    if not ranged:
+    plan = plan_for(rules)
+    figures = plan.bands[option_id]
+    if figures is None:
         return None
-    model = rules.cost_model
-    volume, horizon = inputs[model.volume], inputs[model.horizon]
-    low = dict(inputs, **{f: rules.fields[f].article_low for f in ranged})
-    total_low = cost_line(spec, low, horizon).total(volume, horizon)
+    spec = figures.spec
+    volume, horizon = inputs[plan.volume], inputs[plan.horizon]
+    # The line's own fields only: the article's figures for the ranged ones,
+    # the inputs' for the rest.
+    kept = {f: inputs[f] for f in figures.kept}
+    total_low = cost_line(spec, {**kept, **figures.low}, horizon).total(volume, horizon)
     total_high = None
-    if all(rules.fields[f].article_high is not None for f in ranged):
-        high = dict(inputs, **{f: rules.fields[f].article_high for f in ranged})
-        total_high = cost_line(spec, high, horizon).total(volume, horizon)
+    if figures.high is not None:
+        total_high = cost_line(spec, {**kept, **figures.high}, horizon).total(volume, horizon)
     # Other figures matter only where they add to the total.
-    mixed = any(
-        f not in ranged
-        and (f == spec.repeat_every and line.runs > 1 or f != spec.repeat_every and inputs[f] != 0)
-        for f in spec.field_ids
-    )
-    return Band(total_low, total_high, ranged, mixed)
+    mixed = any(f == spec.repeat_every and line.runs > 1 or f != spec.repeat_every and inputs[f] != 0 for f in figures.kept)
+    return Band(total_low, total_high, figures.ranged, mixed)

@@ -19,31 +19,37 @@ from .flips import flips, in_words
 from .formatting import count, excerpt, money
 from .inputs import VERSION_PARAM, parse_json, parse_query, to_query, validate
 from .models import Rules, Target
+from .plan import plan_for
 from .rules import default_rules
 
 Result = dict[str, Any]
 
 
-def walk(rules: Rules, ctx: Context, start: Target | None = None) -> tuple[str, list[Step]]:
-    """Follow the tree from ``start`` (the root by default) to a leaf; return
-    the leaf id and one step per question asked."""
-    target = start or Target("question", rules.root)
-    path: list[Step] = []
+def walk(rules: Rules, ctx: Context) -> tuple[str, list[Step]]:
+    """Follow the tree from the root to a leaf; return the leaf id and one
+    step per question asked."""
     questions = rules.questions
-    while not target.is_leaf:
-        question = questions[target.id]
+    steps = plan_for(rules).steps
+    question = questions[rules.root]
+    path: list[Step] = []
+    while True:
         test = question.test
         yes = test.check(ctx)
-        answer = "yes" if yes else "no"
-        value, label = None, answer.capitalize()
-        if test.op == "in":
-            # A choice decided the answer ("untested" counts as yes): keep it.
-            value = ctx.inputs[test.field]
-            field = rules.fields[test.field]
-            label = field.choice_labels[field.choices.index(value)]
-        path.append(Step(question, answer, value, label))
+        # A choice decided the answer ("untested" counts as yes): its step keeps it.
+        path.append(steps[question.id][ctx.inputs[test.field] if test.op == "in" else yes])
         target = question.yes if yes else question.no
-    return target.id, path
+        if target.kind == "leaf":
+            return target.id, path
+        question = questions[target.id]
+
+
+def leaf_from(rules: Rules, ctx: Context, target: Target) -> str:
+    """The leaf the tree reaches from ``target``, without the steps."""
+    questions = rules.questions
+    while target.kind != "leaf":
+        question = questions[target.id]
+        target = question.yes if question.test.check(ctx) else question.no
+    return target.id
 
 
 def leaf_for(rules: Rules, values: Mapping[str, Any]) -> str:
@@ -56,18 +62,21 @@ def _changes(rules: Rules, ctx: Context, leaf: str, path: list[Step]) -> tuple[C
     """For each question on the path: where the other answer leads, and what
     change of inputs gives that other answer."""
     changes = []
+    leaves = rules.leaves
     for step in path:
         question = step.question
-        other_answer = "no" if step.answer == "yes" else "yes"
-        other_leaf, _ = walk(rules, ctx, question.yes if other_answer == "yes" else question.no)
+        if step.answer == "yes":
+            other_answer, other_leaf = "no", leaf_from(rules, ctx, question.no)
+        else:
+            other_answer, other_leaf = "yes", leaf_from(rules, ctx, question.yes)
         ways = flips(rules, question.test, ctx)
-        title = rules.leaves[other_leaf].title
+        title = leaves[other_leaf].title
         if ways:
             how = in_words(ways)
             text = f"{how} → {title}" if other_leaf != leaf else f"{how} → still {title}"
         else:
             text = f"No change of inputs turns this answer to {other_answer}."
-        changes.append(Change(question, other_answer, rules.leaves[other_leaf], other_leaf != leaf, ways, text))
+        changes.append(Change(question, other_answer, leaves[other_leaf], other_leaf != leaf, ways, text))
     return tuple(changes)
 
 
@@ -115,32 +124,39 @@ def answer(rules: Rules, inputs: Mapping[str, Any]) -> Answer:
     leaf_id, path = walk(rules, ctx)
     leaf = rules.leaves[leaf_id]
     done = Context(inputs, costs, leaf_id, leaf.option, costs.cheapest)
-    values = _Placeholders(rules, inputs, costs, leaf.option)
-    notes = tuple(Note(c.id, c.text.format_map(values)) for c in rules.considerations if c.when.check(done))
+    notes = []
+    values = None  # made when a consideration holds: most answers have few
+    for consideration in rules.considerations:
+        if consideration.when.check(done):
+            if values is None:
+                values = _Placeholders(rules, inputs, costs, leaf.option)
+            notes.append(Note(consideration.id, consideration.text.format_map(values)))
     volume, horizon = costs.volume, costs.horizon
+    lines, cheapest, ruled_out = costs.lines, costs.cheapest, costs.ruled_out
     options = []
     for option in rules.options.values():
-        line = costs.lines[option.id]
+        ident = option.id
+        line = lines[ident]
         options.append(
             OptionCost(
-                option=option,
-                one_off=line.one_off,
-                up_front=line.one_off / line.runs,
-                runs=line.runs if option.cost.repeat_every else None,
-                monthly=line.monthly(volume),
-                total=costs.totals[option.id],
-                band=band(rules, option.id, inputs, line),
-                ruled_out=costs.ruled_out.get(option.id),
-                cheapest=option.id == costs.cheapest,
-                recommended=option.id == leaf.option,
+                option,
+                line.one_off,
+                line.one_off / line.runs,  # up front
+                line.runs if option.cost.repeat_every else None,
+                line.monthly(volume),
+                costs.totals[ident],
+                band(rules, ident, inputs, line),
+                ruled_out.get(ident),
+                ident == cheapest,
+                ident == leaf.option,  # recommended
             )
         )
-    max_volume = int(rules.fields[rules.cost_model.volume].max)
+    options_by_id, max_volume = rules.options, plan_for(rules).max_volume
     break_evens = tuple(
         BreakEven(
-            rules.options[p.challenger],
-            rules.options[p.incumbent],
-            first_volume(costs.lines[p.challenger], costs.lines[p.incumbent], horizon, max_volume),
+            options_by_id[p.challenger],
+            options_by_id[p.incumbent],
+            first_volume(lines[p.challenger], lines[p.incumbent], horizon, max_volume),
         )
         for p in rules.cost_model.break_evens
     )
@@ -153,7 +169,7 @@ def answer(rules: Rules, inputs: Mapping[str, Any]) -> Answer:
         option=rules.options[leaf.option],
         path=tuple(path),
         changes=_changes(rules, ctx, leaf_id, path),
-        considerations=notes,
+        considerations=tuple(notes),
         volume=volume,
         horizon=horizon,
         costs=tuple(options),

@@ -10,11 +10,12 @@ HTML as it is.
 from __future__ import annotations
 
 import math
-from typing import Any, Final, Mapping, Sequence
+import re
+from typing import Any, Final, Iterable, Mapping, Sequence
 
 from .answer import Answer, BreakEven, OptionCost
-from .costs import cost_lines
-from .formatting import amount_for, compact, count, money
+from .costs import cost_lines, to_cent
+from .formatting import compact, count, money
 from .models import Rules
 
 # The section of the framework page each question and leaf links to.
@@ -22,11 +23,17 @@ TREE_PAGE: Final = "../decision-tree/"
 ABOUT_PAGE: Final = "../about/"
 
 
+_SPECIAL: Final = re.compile("[&<>\"']")
+
+
 def _e(value: Any) -> str:
     """HTML-escape text for element content and attribute values alike (as
     html.escape(quote=True), whose import Pyodide would compile at start-up)."""
+    text = str(value)
+    if _SPECIAL.search(text) is None:  # most texts: one search, not five replaces
+        return text
     return (
-        str(value)
+        text
         .replace("&", "&amp;")
         .replace("<", "&lt;")
         .replace(">", "&gt;")
@@ -189,15 +196,7 @@ def _costs(ans: Answer) -> str:
 
 def figures_text(ans: Answer) -> str:
     """Every cost figure used, with its source in words."""
-    return "; ".join(f"{f.field.label} {_figure_value(f.field, f.value)} ({f.source})" for f in ans.figures)
-
-
-def _figure_value(field: Any, value: Any) -> str:
-    if value is None:
-        return "none"
-    if field.type in ("number", "integer"):
-        return amount_for(value, field.unit, field.label)
-    return str(value)
+    return "; ".join(f.text for f in ans.figures)
 
 
 def credit_text(ans: Answer) -> str:
@@ -239,36 +238,58 @@ def chart_domain(ans: Answer, max_volume: float) -> tuple[float, float]:
     return 10.0**low_exp, 10.0**high_exp
 
 
+# How far a total rounded to the cent can lie from the unrounded one: half
+# a cent, plus float spacing, which stays far below that under _EXACT_BELOW.
+_CENT_SLACK: Final = 0.01
+_EXACT_BELOW: Final = 1e12
+
+
+def _positive_totals(unrounded: Iterable[list[float]]) -> tuple[float, float]:
+    """The least and the greatest of the samples' totals (rounded to the
+    cent) that are above zero; (1.0, 1.0) when none is. Since rounding is
+    monotonic, only the extremes of the unrounded totals need rounding."""
+    amounts = sorted(a for series in unrounded for a in series)
+    high = to_cent(amounts[-1])
+    if not high > 0:
+        return 1.0, 1.0
+    return next(t for t in map(to_cent, amounts) if t > 0), high
+
+
 def _fmt(value: float) -> str:
-    return f"{value:.1f}".rstrip("0").rstrip(".")
+    return f"{value:.1f}".removesuffix(".0")
 
 
-def render_chart(rules: Rules, ans: Answer) -> str:
-    """Total cost against monthly volume, both on log scales, as inline SVG."""
+def render_chart(rules: Rules, ans: Answer, summary: str | None = None) -> str:
+    """Total cost against monthly volume, both on log scales, as inline SVG;
+    ``summary`` is :func:`chart_summary`'s text, escaped, if the caller has it."""
     horizon = ans.horizon
     lines = cost_lines(rules, ans.inputs)
     x_low, x_high = chart_domain(ans, rules.fields[rules.cost_model.volume].max)
     xs = [x_low * (x_high / x_low) ** (i / (_SAMPLES - 1)) for i in range(_SAMPLES)]
-    series = {o: [lines[o].total(round(x), horizon) for x in xs] for o in lines}
-    positive = [t for values in series.values() for t in values if t > 0] or [1.0]
-    y_low_exp, y_high_exp = _decades(min(positive), max(positive))
+    volumes = [round(x) for x in xs]
+    # Each point stands for CostLine.total at its sample, the totals the
+    # tables report; the loop over the lines below says when a point may be
+    # drawn from the total before rounding.
+    unrounded = {o: [line.unrounded(v, horizon) for v in volumes] for o, line in lines.items()}
+    y_low_exp, y_high_exp = _decades(*_positive_totals(unrounded.values()))
     if y_high_exp == y_low_exp:
         y_high_exp += 1
     y_low, y_high = 10.0**y_low_exp, 10.0**y_high_exp
     plot_w, plot_h = _W - _LEFT - _RIGHT, _H - _TOP - _BOTTOM
+    x_span, y_span = math.log10(x_high / x_low), math.log10(y_high / y_low)
 
     def px(x: float) -> float:
-        return _LEFT + plot_w * math.log10(max(x, x_low) / x_low) / math.log10(x_high / x_low)
+        return _LEFT + plot_w * math.log10(max(x, x_low) / x_low) / x_span
 
     def py(y: float) -> float:
-        y = min(max(y, y_low), y_high)
-        return _TOP + plot_h * (1 - math.log10(y / y_low) / math.log10(y_high / y_low))
+        y = y_low if y < y_low else y_high if y > y_high else y  # min() and max() would cost two calls a point
+        return _TOP + plot_h * (1 - math.log10(y / y_low) / y_span)
 
     out = [
         f'<svg class="bvb-chart" viewBox="0 0 {_W} {_H}" role="img" aria-labelledby="bvb-chart-title bvb-chart-desc" '
         'xmlns="http://www.w3.org/2000/svg">',
         '<title id="bvb-chart-title">Total cost over the horizon against monthly volume</title>',
-        f'<desc id="bvb-chart-desc">{_e(chart_summary(ans))}</desc>',
+        f'<desc id="bvb-chart-desc">{_e(chart_summary(ans)) if summary is None else summary}</desc>',
     ]
     for exp in range(_decades(x_low, x_high)[0], _decades(x_low, x_high)[1] + 1):
         x = px(10.0**exp)
@@ -282,9 +303,27 @@ def render_chart(rules: Rules, ans: Answer) -> str:
         f'<text class="bvb-axis bvb-axis-title" x="{_LEFT + plot_w / 2:.0f}" y="{_H - 6}" text-anchor="middle">'
         "requests a month (log scale)</text>"
     )
+    # Rounding a total T to the cent moves its point by at most slack / T px
+    # (py's slope is plot_h / (y_span ln 10 T) px per dollar).
+    slack = plot_h * _CENT_SLACK / (y_span * math.log(10))
+    x_texts = [_fmt(px(x)) + "," for x in xs]  # each sample's x, once for all lines
     for c in ans.costs:
         option = _e(c.option.id)
-        points = " ".join(f"{_fmt(px(x))},{_fmt(py(t))}" for x, t in zip(xs, series[c.option.id]))
+        line = lines[c.option.id]
+        corners = []
+        for x_text, volume, amount in zip(x_texts, volumes, unrounded[c.option.id]):
+            # Trick: the point of the unrounded total has the text the rounded
+            # total's would have unless it lies within the slack of a 0.1 px
+            # step of _fmt (y * 10 % 1 is 0.5 on a step); only there is the
+            # (slow) rounded total needed. tests/test_shortcuts.py checks it.
+            y = py(amount)
+            if not (
+                0 <= amount < _EXACT_BELOW
+                and abs(y * 10 % 1 - 0.5) > 10 * slack / max(y_low, amount - _CENT_SLACK) + 1e-6
+            ):
+                y = py(line.total(volume, horizon))
+            corners.append(x_text + _fmt(y))
+        points = " ".join(corners)
         ruled = " is-ruled-out" if c.ruled_out else ""
         out.append(f'<polyline class="bvb-line bvb-line--{option}{ruled}" data-option="{option}" points="{points}"/>')
     volume = ans.volume
@@ -332,10 +371,11 @@ def _chart_section(rules: Rules, ans: Answer) -> str:
         f'<td data-break-even="{_e(b.key)}">{_volume(b.at)}</td></tr>'
         for b in ans.break_evens
     )
+    summary = _e(chart_summary(ans))  # the chart's description and its caption
     return (
         '<section class="bvb-section-chart"><h3>Total cost against monthly volume</h3>'
-        f'<figure class="bvb-chart-figure">{render_chart(rules, ans)}'
-        f'<figcaption><ul class="bvb-legend">{legend}</ul>{_e(chart_summary(ans))}</figcaption></figure>'
+        f'<figure class="bvb-chart-figure">{render_chart(rules, ans, summary)}'
+        f'<figcaption><ul class="bvb-legend">{legend}</ul>{summary}</figcaption></figure>'
         '<h4>Break-even volumes</h4><p class="bvb-note">The first monthly volume at which the first option costs '
         "no more than the second over the horizon.</p>"
         + _table("bvb-break-evens", "Break-even volumes", f"<tbody>{rows}</tbody>")
