@@ -70,7 +70,7 @@ class EngineClient {
     if (this.worker) return;
     this._set("loading", { message: "Loading the engine…" });
     // The calculator page starts the worker before its scripts load
-    // (calculator.html.j2) and keeps what it said meanwhile.
+    // (overrides/main.html) and keeps what it said meanwhile.
     const early = window.bvbEngineWorker;
     let worker = early?.worker;
     if (!worker) {
