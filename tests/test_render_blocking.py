@@ -1,10 +1,11 @@
 """What every built page makes the browser wait for before its first paint.
 
-Lighthouse's render-blocking-resources audit counted five stylesheets and a
-parser-blocking script per page. Every stylesheet in the head is a request
-the first paint waits for, so ours is a single file (docs/stylesheets/
-site.css, print and accessibility rules included), and Material's bundle is
-deferred like our modules (overrides/main.html).
+Lighthouse's render-blocking-resources audit counted five stylesheets per
+page. Every stylesheet in the head is a request the first paint waits for,
+so ours is a single file (docs/stylesheets/site.css, print and
+accessibility rules included). Our scripts are modules, which never block
+the parser; Material's bundle keeps its place at the end of the body
+(overrides/main.html says why it is not deferred).
 """
 
 from __future__ import annotations
@@ -45,8 +46,9 @@ def test_each_page_waits_for_material_s_two_stylesheets_and_ours_only(site):
         assert [href.rsplit("/", 1)[-1] for href in ours] == ["site.css"], f"{file}: our stylesheets are {ours}"
 
 
-def test_no_page_has_a_parser_blocking_script(site):
+def test_no_page_has_a_parser_blocking_script_but_material_s_bundle(site):
     for file in page_files(site[1]):
         found = _resources(file)
-        assert any("assets/javascripts/bundle." in src for src in found.scripts), f"{file}: Material's bundle is missing"
-        assert found.blocking_scripts == [], f"{file}: parser-blocking scripts {found.blocking_scripts}"
+        blocking = [src.rsplit("/", 1)[-1] for src in found.blocking_scripts]
+        assert [name.split(".")[0] for name in blocking] == ["bundle"], f"{file}: parser-blocking scripts {blocking}"
+        assert all("assets/javascripts/" in src for src in found.blocking_scripts), f"{file}: {found.blocking_scripts}"
