@@ -11,6 +11,12 @@ Goals (issue 10): accessibility 100, best practices 100, SEO 95 or more;
 performance 95 or more on content pages, 80 or more on the calculator.
 
     CHROMIUM=/usr/bin/chromium python benchmarks/lighthouse.py [--pages calculator/ costs/]
+        [--runs 3] [--save DIR]
+
+Performance varies from run to run on a shared machine: ``--runs N`` measures
+each page N times and prints the run with the median performance score, with
+the load average beside it. ``--save DIR`` keeps every report (JSON) for
+reading the audits behind a score.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import argparse
 import gzip
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -130,10 +137,33 @@ def metrics(report: dict) -> str:
     return ", ".join(f"{short} {audits[key]['displayValue']}" for key, short in names.items() if key in audits)
 
 
+def performance(report: dict) -> int:
+    return round(100 * (report["categories"]["performance"]["score"] or 0))
+
+
+def median_run(reports: list[dict]) -> dict:
+    """The run whose performance score is the median (the lower middle one for an even count)."""
+    middle = statistics.median_low(performance(r) for r in reports)
+    return next(r for r in reports if performance(r) == middle)
+
+
+def load_average() -> str:
+    try:
+        return " ".join(f"{value:.2f}" for value in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pages", nargs="*", help="paths to measure (default: every content page and the calculator)")
+    parser.add_argument("--runs", type=int, default=1, help="runs per page; the median performance run is shown")
+    parser.add_argument("--save", type=Path, help="a folder to keep every report in (JSON)")
     args = parser.parse_args()
+    if args.runs < 1:
+        parser.error("--runs must be 1 or more")
+    if args.save:
+        args.save.mkdir(parents=True, exist_ok=True)
     if not LIGHTHOUSE.exists():
         print(f"{LIGHTHOUSE} is missing: `make setup` installs lighthouse from package.json", file=sys.stderr)
         return 1
@@ -146,16 +176,24 @@ def main() -> int:
         paths = args.pages or [path for path in page_paths(folder) if path.endswith("/") or path == ""]
         version = subprocess.run([str(LIGHTHOUSE), "--version"], capture_output=True, text=True).stdout.strip()
         print(f"Lighthouse {version}, mobile defaults, Chromium at {CHROMIUM}, site served with gzip at {base}")
-        print(f"{'page':<18}" + "".join(f"{c:>16}" for c in CATEGORIES))
+        if args.runs > 1:
+            print(f"{args.runs} runs a page, the median performance run shown; load average before: {load_average()}")
+        print(f"{'page':<18}" + "".join(f"{c:>16}" for c in CATEGORIES) + "  metrics")
         below = []
         try:
             for path in paths:
                 try:
-                    report = run_lighthouse(base + path)
+                    reports = []
+                    for run in range(args.runs):
+                        reports.append(run_lighthouse(base + path))
+                        if args.save:
+                            name = (path.strip("/").replace("/", "_") or "home") + f".{run + 1}.json"
+                            (args.save / name).write_text(json.dumps(reports[-1]))
                 except (RuntimeError, subprocess.TimeoutExpired) as error:
                     print(f"/{path:<17} not measured: {error}")
                     below.append(f"/{path}: not measured")
                     continue
+                report = median_run(reports)
                 cells = []
                 for category in CATEGORIES:
                     score = round(100 * (report["categories"][category]["score"] or 0))
@@ -167,9 +205,14 @@ def main() -> int:
                         below.extend(losses(report, category))
                         if category == "performance":
                             below.append(f"      {metrics(report)}")
-                print(f"/{path:<17}" + "".join(f"{cell:>16}" for cell in cells))
+                spread = ""
+                if len(reports) > 1:
+                    spread = f" (runs: {', '.join(str(performance(r)) for r in reports)})"
+                print(f"/{path:<17}" + "".join(f"{cell:>16}" for cell in cells) + f"  {metrics(report)}{spread}")
         finally:
             server.shutdown()
+        if args.runs > 1:
+            print(f"load average after: {load_average()}")
     print()
     if below:
         print("Under the goal ('!' above):")

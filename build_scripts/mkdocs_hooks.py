@@ -1,7 +1,7 @@
 """MkDocs hooks: thin adapters from MkDocs events to build_scripts' functions.
 
 Each hook only routes; the work is in page_blocks, page_html, diagram,
-diagram_export, publish_blocks and bundle, which know nothing of MkDocs and
+diagram_export, publish_blocks, palette_start and bundle, which know nothing of MkDocs and
 run on their own too.
 """
 
@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # MkDocs loads hooks by path, not as a package
     sys.path.insert(0, str(ROOT))
 
-from build_scripts import bundle, csp, diagram_export, headers, page_blocks, page_html, publish_blocks  # noqa: E402
+from build_scripts import bundle, csp, diagram_export, headers, page_blocks, page_html, palette_start, publish_blocks  # noqa: E402
 from calculator import RuleError, default_rules  # noqa: E402
 from calculator.rules import RULES_FILE  # noqa: E402
 
@@ -77,6 +77,24 @@ def on_page_content(html, page, config, files):
     if "<!-- bvb:" not in html:
         return html
     return page_html.fill_html_markers(html, default_rules())
+
+
+def on_post_page(output, page, config):
+    """Every page starts marked as Material's palette code marks it (palette_start)."""
+    try:
+        return palette_start.start_switching(output)
+    except palette_start.NoPaletteBody as error:
+        raise PluginError(f"{page.file.src_path}: {error}") from None
+
+
+def on_post_template(output_content, template_name, config):
+    """The 404 page is a theme template, not a page: marked the same way."""
+    if template_name != "404.html":
+        return output_content
+    try:
+        return palette_start.start_switching(output_content)
+    except palette_start.NoPaletteBody as error:
+        raise PluginError(f"{template_name}: {error}") from None
 
 
 def on_post_build(config):

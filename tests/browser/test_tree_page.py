@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
+from tests.browser.conftest import wait_until
+
 
 def test_tree_page_shows_the_diagram_and_links_to_sections(visit, rules):
     page = visit.page
@@ -38,6 +40,19 @@ def test_search_finds_fine_tune_offline(visit):
     expect(results.first).to_be_visible(timeout=30_000)  # the search index loads in a worker
     assert "fine" in results.first.inner_text().lower()
     assert visit.foreign_requests() == []
+
+
+def test_material_lifts_the_switching_mark_the_pages_start_with(visit):
+    """Pages are built with body[data-md-color-switching] (no transitions,
+    build_scripts/palette_start.py) to spare a restyle; Material's palette
+    code must still remove it, or the site's transitions would stay off."""
+    page = visit.page
+    for path in ("", "decision-tree/"):
+        page.goto(visit.base + path)
+        wait_until(page, '() => !document.body.hasAttribute("data-md-color-switching")')
+        duration = page.evaluate("getComputedStyle(document.querySelector('.md-header')).transitionDuration")
+        assert duration != "0s", f"/{path}: the header's transitions are still off"
+    assert visit.errors == []
 
 
 def test_every_page_loads_without_other_hosts_in_both_palettes(visit):
