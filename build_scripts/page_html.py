@@ -137,6 +137,7 @@ def calculator_block(rules: Rules) -> str:
             answer=response["recommendation"],
         ),
         recommendation=response["recommendation"],
+        query=response["query"],
         result_html=response["html"],
         summary_html=response["summary_html"],
     )

@@ -103,16 +103,27 @@ export function calculatorView(root) {
     for (const button of el.shareButtons) button.disabled = !ok;
   }
 
+  // What the answer on show was made from: the engine's canonical query and
+  // the link's ignored names (the only inputs of its HTML). The build's
+  // answer for the default inputs carries its query (data-query), so the
+  // live engine's first answer for the same inputs, the same HTML by
+  // construction, replaces nothing; nor does an edit that changes no input.
+  let shown = el.result.dataset.status === "prerendered" ? `${el.result.dataset.query}\n[]` : null;
+
   // The engine's answer, parsed once; returns it for the caller's bookkeeping.
   function render(answer, { fill }) {
     window.clearTimeout(busy);
     const ready = answer.status === "ready";
+    const made = ready ? `${answer.query}\n${JSON.stringify(answer.ignored || [])}` : null;
     if (fill) fillForm(answer.form);
     showFieldErrors(answer.errors);
     // The address first: replaceState after the new HTML would force a layout.
     if (ready) window.history.replaceState(window.history.state, "", `?${answer.query}${window.location.hash}`);
-    el.answer.innerHTML = answer.summary_html; // made and escaped by the engine
-    el.result.innerHTML = answer.html;
+    if (made === null || made !== shown) {
+      el.answer.innerHTML = answer.summary_html; // made and escaped by the engine
+      el.result.innerHTML = answer.html;
+    }
+    shown = made;
     mark(ready ? "ready" : "error", ready ? answer.recommendation : "");
     setShareable(ready);
     if (ready) {

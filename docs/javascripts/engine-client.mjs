@@ -88,7 +88,11 @@ class EngineClient {
     worker.onmessage = (event) => this.worker === worker && this._onMessage(event.data || {});
     worker.onerror = (event) => failed(event.message);
     if (!early) worker.postMessage({ type: "warm" });
-    for (const message of early?.messages ?? []) this._onMessage(message || {});
+    // What the worker said meanwhile, in order; of its progress reports only
+    // the latest counts.
+    const said = early?.messages ?? [];
+    const lastProgress = said.findLastIndex((message) => message?.type === "progress");
+    said.forEach((message, i) => (message?.type !== "progress" || i === lastProgress) && this._onMessage(message || {}));
     if (early?.failed) failed(early.failed);
   }
 

@@ -30,6 +30,7 @@ import { Downloads, gunzip } from "./engine-fetch.mjs";
 import { EngineError, describe, importEngine, installWheel, startPyodide } from "./engine-start.mjs";
 
 const ASSETS = new URL("../assets/", import.meta.url);
+const PROGRESS_MS = 100;
 const MANIFEST_URL = new URL("engine/manifest.json", ASSETS);
 
 async function readManifest() {
@@ -147,9 +148,17 @@ function compileWhileFetching(response) {
 async function startEngine(post) {
   const t0 = performance.now();
   const manifest = await readManifest();
+  // Progress at most every PROGRESS_MS (and at the end): every chunk would
+  // be a message and a repaint on the page's main thread, hundreds a second.
+  let shown = 0;
   const downloads = new Downloads({
     stallMs: manifest.stall_timeout_ms || 15_000,
-    onProgress: (loaded, total) => post({ type: "progress", loaded, total }),
+    onProgress: (loaded, total) => {
+      const now = performance.now();
+      if (now - shown < PROGRESS_MS && loaded < total) return;
+      shown = now;
+      post({ type: "progress", loaded, total });
+    },
   });
   const get = (file) => downloads.get(ASSETS, file);
   const rt = manifest.runtime;

@@ -122,6 +122,24 @@ def test_a_scenario_links_inputs_show_before_the_engine(visit):
     ready(page, evaluate(SCENARIO)["recommendation"]["id"])
 
 
+def test_the_live_engine_keeps_the_builds_answer_when_it_agrees(visit):
+    # Same engine, same rules, same inputs: the same HTML, so the page does
+    # not rebuild the answer it already shows; a changed input does.
+    held = []
+    visit.context.route("**/assets/engine/manifest.json", lambda route: held.append(route))
+    page = visit.page
+    page.goto(visit.base + "calculator/")
+    marked = "(box) => { box.firstElementChild.dataset.seen = 'before'; return box.firstElementChild.dataset.seen; }"
+    assert page.locator(RESULT).evaluate(marked) == "before"
+    assert held, "the worker never asked for the manifest"
+    held[0].continue_()
+    ready(page, evaluate({})["recommendation"]["id"])
+    expect(page.locator(f"{RESULT} > [data-seen=before]")).to_have_count(1)
+    page.fill("#f-monthly_requests", "3000000")
+    expect(page.locator(f"{RESULT} > [data-seen=before]")).to_have_count(0, timeout=30_000)
+    ready(page)
+
+
 def test_the_last_edit_during_load_wins(visit):
     held = []
     visit.context.route("**/assets/engine/manifest.json", lambda route: held.append(route))
