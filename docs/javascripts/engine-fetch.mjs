@@ -24,7 +24,8 @@ export class Downloads {
     this.timings = new Map();
   }
 
-  // When a file's first and last bytes arrived (performance.now()), by path.
+  // When a file's first and latest bytes arrived (performance.now()), and
+  // how many bytes so far, by path.
   timing(file) {
     return this.timings.get(file.path);
   }
@@ -98,7 +99,7 @@ export class Downloads {
 
   async _check(response, url, file, name) {
     const bytes = new Uint8Array(file.size);
-    const timing = { first: null, last: null };
+    const timing = { first: null, last: null, bytes: 0 };
     this.timings.set(file.path, timing);
     let at = 0;
     const reader = response.body.getReader();
@@ -120,6 +121,7 @@ export class Downloads {
       this._tick(chunk.value.length);
       timing.first ??= this.lastByte;
       timing.last = this.lastByte;
+      timing.bytes = at;
     }
     const got = at === bytes.length ? await sha256Hex(bytes) : `${at} bytes`;
     if (got !== file.sha256) {

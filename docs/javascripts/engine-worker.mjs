@@ -54,18 +54,29 @@ async function readManifest() {
   return manifest;
 }
 
-// Decide, from how fast the runtime's wasm arrived, whether the snapshot's
+// Decide, from how fast the runtime's wasm arrives, whether the snapshot's
 // bytes are worth fetching: only when they should arrive in less time than
-// the snapshot saves (manifest: snapshot.saves_s). On a slow connection
-// (20 Mbit/s) its 6 MB cost more than they save. The wasm is needed either
-// way and is the best sample of the connection (3.5 MB gzip); waiting for it
-// costs little, since the two would share the bandwidth anyway.
+// the snapshot saves (manifest: snapshot.saves_s). On a slow connection its
+// 6 MB cost more than they save. The wasm is needed either way and is the
+// best sample of the connection (3.5 MB gzip); its first quarter is enough
+// to judge by, so that the snapshot's download starts while the rest of the
+// wasm arrives.
+const SAMPLE_SHARE = 0.25;
+
 async function snapshotWorthIt(manifest, downloads, wasmDone) {
   if (!manifest.snapshot || navigator.connection?.saveData) return false;
-  await wasmDone;
   const wasm = manifest.runtime["pyodide.asm.wasm"];
-  const { first, last } = downloads.timing(wasm);
-  const wireRate = (wasm.gzip_size || wasm.size) / Math.max((last - first) / 1000, 1e-3);
+  let done = false;
+  wasmDone.then(() => (done = true), () => (done = true));
+  for (;;) {
+    const sampled = downloads.timing(wasm);
+    if (done || (sampled && sampled.bytes >= wasm.size * SAMPLE_SHARE)) break;
+    await Promise.race([wasmDone, new Promise((resolve) => setTimeout(resolve, 20))]);
+  }
+  await Promise.race([wasmDone, Promise.resolve()]); // a failed download fails here
+  const { first, last, bytes } = downloads.timing(wasm);
+  const wireBytes = (bytes * (wasm.gzip_size || wasm.size)) / wasm.size;
+  const wireRate = wireBytes / Math.max((last - first) / 1000, 1e-3);
   return manifest.snapshot.size / wireRate < manifest.snapshot.saves_s;
 }
 
