@@ -83,7 +83,7 @@ class EngineClient {
       }
     }
     this.worker = worker;
-    window.bvbEngineWorker = { worker };
+    window.bvbEngineWorker = null; // adopted: what it said is replayed below
     const failed = (message) => this.worker === worker && this._set("error", { message: `The engine's worker failed: ${message || "it could not be loaded"}.` });
     worker.onmessage = (event) => this.worker === worker && this._onMessage(event.data || {});
     worker.onerror = (event) => failed(event.message);
@@ -99,7 +99,6 @@ class EngineClient {
   retry() {
     this.worker?.terminate();
     this.worker = null;
-    window.bvbEngineWorker = null;
     this.state = "idle";
     this.start();
   }

@@ -148,10 +148,9 @@ async function startFrom(loadPyodide, manifest, got, snapshot) {
   return { py, ...importEngine(py, manifest.engine, manifest.rules_version) };
 }
 
-// The wasm compiles while it downloads (the browser also caches the compiled
-// code for the next visit). A host that serves it with another content type
-// than application/wasm refuses streaming compilation: then it compiles from
-// the bytes once they are checked.
+// The wasm compiles while it downloads. A host that serves it with another
+// content type than application/wasm refuses streaming compilation: then it
+// compiles from the bytes once they are checked.
 function compileWhileFetching(response) {
   return WebAssembly.compileStreaming(response).catch(() => null);
 }
