@@ -110,6 +110,29 @@ export function calculatorView(root) {
   // construction, replaces nothing; nor does an edit that changes no input.
   let shown = el.result.dataset.status === "prerendered" ? `${el.result.dataset.query}\n[]` : null;
 
+  // The address follows the answer, written in the next frame's callback:
+  // replaceState lays the page out (Chrome saves the scroll position into
+  // the history entry), and there that is the layout the frame needs anyway,
+  // where during the answer it was a second one (2 ms a recompute here).
+  // Whatever reads the address first (the copy-link button) flushes it.
+  let address = null;
+  let addressFrame = 0;
+
+  function flushAddress() {
+    window.cancelAnimationFrame(addressFrame);
+    addressFrame = 0;
+    // A page that instant navigation has replaced keeps its hands off the address.
+    if (address !== null && el.form.isConnected) {
+      window.history.replaceState(window.history.state, "", `?${address}${window.location.hash}`);
+    }
+    address = null;
+  }
+
+  function writeAddress(query) {
+    address = query;
+    if (!addressFrame) addressFrame = window.requestAnimationFrame(flushAddress);
+  }
+
   // The engine's answer, parsed once; returns it for the caller's bookkeeping.
   function render(answer, { fill }) {
     window.clearTimeout(busy);
@@ -117,8 +140,7 @@ export function calculatorView(root) {
     const made = ready ? `${answer.query}\n${JSON.stringify(answer.ignored || [])}` : null;
     if (fill) fillForm(answer.form);
     showFieldErrors(answer.errors);
-    // The address first: replaceState after the new HTML would force a layout.
-    if (ready) window.history.replaceState(window.history.state, "", `?${answer.query}${window.location.hash}`);
+    if (ready) writeAddress(answer.query);
     if (made === null || made !== shown) {
       el.answer.innerHTML = answer.summary_html; // made and escaped by the engine
       el.result.innerHTML = answer.html;
@@ -205,5 +227,5 @@ export function calculatorView(root) {
     }
   }
 
-  return { el, render, computing, answerFailed, engineState };
+  return { el, render, computing, answerFailed, engineState, flushAddress };
 }

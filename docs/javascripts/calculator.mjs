@@ -95,7 +95,10 @@ function initCalculator(root) {
 
   const actionStatus = root.querySelector("#bvb-action-status");
   root.querySelector("#bvb-copy-markdown").addEventListener("click", () => copyText(markdown, "Markdown copied.", actionStatus));
-  root.querySelector("#bvb-copy-link").addEventListener("click", () => copyText(publicLink(), "Link copied.", actionStatus));
+  root.querySelector("#bvb-copy-link").addEventListener("click", () => {
+    view.flushAddress(); // the link is the latest answer's
+    copyText(publicLink(), "Link copied.", actionStatus);
+  });
   initExports(root, { diagram: view.el.diagram, result: view.el.result, status: actionStatus });
 }
 
