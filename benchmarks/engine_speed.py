@@ -1,10 +1,15 @@
 """Evaluations per second of the engine in CPython.
 
-Goals: evaluate(dict) 20,000 /s or more (50 µs each), and page.answer (the
-browser worker's call per recompute, HTML included) 0.5 ms or less in
-CPython; Pyodide runs three to five times slower, and the page's recompute
-budget is a median of 15 ms end to end. Prints figures; asserts nothing. Inputs are drawn once from a fixed seed so
-that runs compare: defaults, the presets, and random valid scenarios.
+The speed goal the issues set is the page's: a recompute (an edit to the
+answer on show, end to end, in Pyodide) in 15 ms median and 40 ms p95,
+measured by browser_speed.py. The worker's part of that is one
+``page.answer`` call, timed here in CPython (Pyodide runs two to four times
+slower). For reference, the v1 benchmark aimed ``evaluate`` at 20,000 /s
+(50 µs) when it answered rules 1.0.0 with one option's band and no figure
+sources; issue 11 weighed that figure against the page's 15 ms and asked for
+clarity over speed tricks, so it is printed beside the figure, not held as a
+goal. Prints figures; asserts nothing. Inputs are drawn once from a fixed
+seed so that runs compare: defaults, the presets, and random valid scenarios.
 """
 
 from __future__ import annotations
@@ -41,7 +46,7 @@ def scenarios(count: int) -> list[dict]:
     return out
 
 
-def rate(label: str, call, items: list, rounds: int = 7, goal_us: float | None = None) -> None:
+def rate(label: str, call, items: list, rounds: int = 7, note: str = "") -> None:
     """Best and median of several rounds: this VM's clock is noisy."""
     rates = []
     for _ in range(rounds):
@@ -51,8 +56,7 @@ def rate(label: str, call, items: list, rounds: int = 7, goal_us: float | None =
         rates.append(len(items) / (time.perf_counter() - start))
     rates.sort()
     best, median = rates[-1], rates[len(rates) // 2]
-    goal = f"   goal <= {goal_us:,.0f} µs" if goal_us else ""
-    print(f"{label:<34}{best:>10,.0f} /s best {median:>10,.0f} /s median {1e6 / median:>8.1f} µs each{goal}")
+    print(f"{label:<34}{best:>10,.0f} /s best {median:>10,.0f} /s median {1e6 / median:>8.1f} µs each{note}")
 
 
 def main() -> None:
@@ -60,14 +64,14 @@ def main() -> None:
     items = scenarios(500)
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"Python {platform.python_version()} on {platform.machine()}, {len(items)} scenarios, load average {load}")
-    rate("evaluate(dict)", evaluate, items, goal_us=50)
+    rate("evaluate(dict)", evaluate, items, note="   (v1, rules 1.0.0: 57 µs)")
     texts = [dumps(i) for i in items]
     rate("evaluate_json(str) (worker door)", evaluate_json, texts)
     queries = [evaluate(i)["query"] for i in items]
     rate("evaluate_query(str) (URL door)", evaluate_query, queries)
     # What the page's worker sends on every recompute: the form's query.
     requests = [json.dumps({"query": q, "page_url": "https://example.org/calculator/"}) for q in queries]
-    rate("page.answer(str) (page recompute)", page.answer, requests, goal_us=500)
+    rate("page.answer(str) (page recompute)", page.answer, requests, note="   (the page's whole recompute: 15 ms)")
     start = time.perf_counter()
     default_rules.cache_clear()
     default_rules()
