@@ -101,6 +101,37 @@ def test_copy_as_markdown(visit):
     assert "### Build vs buy: Use an API" in copied
 
 
+def test_copy_link_gives_the_answer_on_show_before_the_address_follows(visit):
+    """The address follows an answer in the next frame; a click on "Copy
+    link" before that frame still copies the link of the answer on show."""
+    visit.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page = visit.page
+    page.goto(visit.base + "calculator/")
+    ready(page)
+    # The click comes in the same task that shows the answer, before any frame.
+    address_then = page.evaluate(
+        """() => new Promise((done) => {
+            const result = document.getElementById("calculator-result");
+            const observer = new MutationObserver(() => {
+                if (result.dataset.status !== "ready") return;
+                observer.disconnect();
+                const address = window.location.search;
+                document.getElementById("bvb-copy-link").click();
+                done(address);
+            });
+            observer.observe(result, { attributes: true, attributeFilter: ["data-status"] });
+            const input = document.getElementById("f-monthly_requests");
+            input.value = "3456789";
+            input.dispatchEvent(new Event("input", { bubbles: true }));
+        })"""
+    )
+    assert "3456789" not in address_then  # the address had not followed yet
+    expect(page.locator("#bvb-action-status")).to_have_text("Link copied.")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert re.search(r"[?&]monthly_requests=3456789(&|$)", copied), copied
+    expect(page).to_have_url(re.compile(r"[?&]monthly_requests=3456789(&|$)"))
+
+
 def test_instant_navigation_away_and_back_keeps_working(visit):
     page = visit.page
     page.goto(visit.base + "calculator/")
