@@ -17,7 +17,7 @@ from calculator.engine import answer
 from calculator.formatting import count, money
 from calculator.inputs import format_bound, value_text
 from calculator.models import Field, Rules
-from calculator.report import COST_COLUMNS, band_text, break_even_text, later_runs_text, option_marks
+from calculator.report import break_even_text, markdown_cost_table
 
 MARKER: Final = re.compile(r"^<!-- bvb:([a-z0-9-]+) -->$", re.MULTILINE)
 CALCULATOR_PAGE: Final = "calculator.md"
@@ -220,15 +220,8 @@ def worked_example(rules: Rules) -> str:
     lines = [
         f"With the defaults, **{count(ans.volume)} requests a month over {ans.horizon} months**:",
         "",
-        "| " + " | ".join(COST_COLUMNS) + " |",
-        "| --- | ---: | --- | ---: | ---: | --- |",
+        *markdown_cost_table(ans, reasons=False, bold_total=True),
     ]
-    for c in ans.costs:
-        marks = option_marks(c)
-        title = c.option.title + (f" ({', '.join(marks)})" if marks else "")
-        lines.append(
-            f"| {title} | {money(c.up_front)} | {later_runs_text(c)} | {money(c.monthly)} | **{money(c.total)}** | {band_text(c)} |"
-        )
     lines.append("")
     lines += [f"- {c.option.title}: {_formula_with_figures(rules, ans, c.option.id)}" for c in ans.costs]
     cheapest = ans.cheapest.title if ans.cheapest else "none"

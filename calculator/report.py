@@ -432,17 +432,8 @@ def render_markdown(rules: Rules, ans: Answer, link: str, page_url: str = "") ->
         "",
         f"Costs over {ans.horizon} months at {count(ans.volume)} requests a month:",
         "",
-        "| " + " | ".join(COST_COLUMNS) + " |",
-        "| --- | ---: | --- | ---: | ---: | --- |",
+        *markdown_cost_table(ans, reasons=True),
     ]
-    for c in ans.costs:
-        marks = option_marks(c)
-        title = c.option.title + (f" ({', '.join(marks)})" if marks else "")
-        if c.ruled_out:
-            title += f": {c.ruled_out}"
-        lines.append(
-            f"| {_cell(title)} | {money(c.up_front)} | {later_runs_text(c)} | {money(c.monthly)} | {money(c.total)} | {band_text(c)} |"
-        )
     lines += ["", "Break-even volumes:"]
     lines += [f"- {b.challenger.title} vs {b.incumbent.title}: {_volume(b.at)}" for b in ans.break_evens]
     lines += ["", "**Figures used:** " + figures_text(ans) + "."]
@@ -456,3 +447,19 @@ def render_markdown(rules: Rules, ans: Answer, link: str, page_url: str = "") ->
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|")
+
+
+def markdown_cost_table(ans: Answer, *, reasons: bool, bold_total: bool = False) -> list[str]:
+    """The cost table as Markdown lines, for the Markdown record (with each
+    ruled-out option's reason) and the site's worked example (totals in bold)."""
+    lines = ["| " + " | ".join(COST_COLUMNS) + " |", "| --- | ---: | --- | ---: | ---: | --- |"]
+    for c in ans.costs:
+        marks = option_marks(c)
+        title = c.option.title + (f" ({', '.join(marks)})" if marks else "")
+        if reasons and c.ruled_out:
+            title += f": {c.ruled_out}"
+        total = f"**{money(c.total)}**" if bold_total else money(c.total)
+        lines.append(
+            f"| {_cell(title)} | {money(c.up_front)} | {later_runs_text(c)} | {money(c.monthly)} | {total} | {band_text(c)} |"
+        )
+    return lines
