@@ -15,8 +15,7 @@ from typing import Any, Callable, Final
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from calculator.answer import default_source_note
-from calculator.engine import answer as engine_answer
-from calculator.inputs import value_text
+from calculator.inputs import preset_query, value_text
 from calculator.models import FormChoice, Rules
 from calculator.page import answer
 
@@ -121,7 +120,7 @@ def calculator_block(rules: Rules) -> str:
     groups = _form_groups(rules)
     presets = []
     for preset in rules.presets.values():
-        query = engine_answer(rules, {**rules.defaults(), **preset.values}).query  # the engine's canonical link
+        query = preset_query(rules, preset.id)
         presets.append({"id": preset.id, "title": preset.title, "description": preset.description, "query": query})
     return _env.get_template("calculator.html.j2").render(
         version=rules.version,

@@ -20,6 +20,7 @@ from typing import Callable, Final
 from urllib.parse import urlsplit
 
 from calculator import evaluate
+from calculator.inputs import preset_query
 from calculator.models import Rules
 
 from . import diagram_export
@@ -101,8 +102,7 @@ def _origin(site_url: str) -> str:
 def embed_calculator(rules: Rules, site_url: str) -> str:
     """The iframe snippet, with a listener that sizes the frame to the height the embed posts."""
     root = site_root(site_url)
-    first = next(iter(rules.presets.values()))
-    query = evaluate(dict(first.values), rules)["query"]
+    query = preset_query(rules, next(iter(rules.presets)))
     src = f"{root}{CALCULATOR_PAGE}?embed=1&{query}"
     return "\n".join([
         "```html",

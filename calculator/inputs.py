@@ -354,6 +354,12 @@ def to_query(rules: Rules, inputs: Mapping[str, Any]) -> str:
     return "&".join(pairs)
 
 
+def preset_query(rules: Rules, preset_id: str) -> str:
+    """A preset's canonical query: its values over the defaults, as
+    :func:`to_query` writes any inputs (its button's link, a practice request)."""
+    return to_query(rules, {**rules.defaults(), **rules.presets[preset_id].values})
+
+
 def parse_json(text: str) -> tuple[Any, list[Error]]:
     """Parse JSON input text; return (value, errors).
 

@@ -73,10 +73,10 @@ def practice_requests() -> str:
     that cost out of the reader's first edits.
     """
     from . import default_rules
-    from .inputs import to_query
+    from .inputs import preset_query
 
     rules = default_rules()
-    queries = [""] + [to_query(rules, {**rules.defaults(), **preset.values}) for preset in rules.presets.values()]
+    queries = [""] + [preset_query(rules, preset) for preset in rules.presets]
     return json.dumps([json.dumps({"query": query, "page_url": ""}) for query in queries])
 
 
