@@ -79,22 +79,21 @@ def on_page_content(html, page, config, files):
     return page_html.fill_html_markers(html, default_rules())
 
 
+def _start_switching(html: str, where: str) -> str:
+    try:
+        return palette_start.start_switching(html)
+    except palette_start.NoPaletteBody as error:
+        raise PluginError(f"{where}: {error}") from None
+
+
 def on_post_page(output, page, config):
     """Every page starts marked as Material's palette code marks it (palette_start)."""
-    try:
-        return palette_start.start_switching(output)
-    except palette_start.NoPaletteBody as error:
-        raise PluginError(f"{page.file.src_path}: {error}") from None
+    return _start_switching(output, page.file.src_path)
 
 
 def on_post_template(output_content, template_name, config):
     """The 404 page is a theme template, not a page: marked the same way."""
-    if template_name != "404.html":
-        return output_content
-    try:
-        return palette_start.start_switching(output_content)
-    except palette_start.NoPaletteBody as error:
-        raise PluginError(f"{template_name}: {error}") from None
+    return output_content if template_name != "404.html" else _start_switching(output_content, template_name)
 
 
 def on_post_build(config):
