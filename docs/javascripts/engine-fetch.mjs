@@ -22,12 +22,33 @@ export class Downloads {
     this.failure.catch(() => {});
     this.timer = null;
     this.timings = new Map();
+    this.waiting = new Map(); // path -> [{count, resolve}], see arrived()
+    this.ended = new Set(); // paths whose download has ended, either way
   }
 
   // When a file's first and latest bytes arrived (performance.now()), and
-  // how many bytes so far, by path.
+  // how many bytes so far.
   timing(file) {
     return this.timings.get(file.path);
+  }
+
+  // Resolves once `count` bytes of `file` have arrived, or once its download
+  // has ended either way (its own promise then says how).
+  arrived(file, count) {
+    if (this.ended.has(file.path) || this.timings.get(file.path)?.bytes >= count) return Promise.resolve();
+    return new Promise((resolve) => {
+      const waiting = this.waiting.get(file.path) ?? [];
+      waiting.push({ count, resolve });
+      this.waiting.set(file.path, waiting);
+    });
+  }
+
+  _wake(path, bytes) {
+    const waiting = this.waiting.get(path) ?? [];
+    const still = waiting.filter((waiter) => bytes < waiter.count);
+    for (const waiter of waiting) if (bytes >= waiter.count) waiter.resolve();
+    if (still.length) this.waiting.set(path, still);
+    else this.waiting.delete(path);
   }
 
   _tick(bytes) {
@@ -78,6 +99,8 @@ export class Downloads {
     const done = this._read(url, file, work).finally(() => {
       this.open -= 1;
       this._tick(0);
+      this.ended.add(file.path);
+      this._wake(file.path, Infinity);
     });
     return Promise.race([done, this.failure]);
   }
@@ -122,6 +145,7 @@ export class Downloads {
       timing.first ??= this.lastByte;
       timing.last = this.lastByte;
       timing.bytes = at;
+      this._wake(file.path, at);
     }
     const got = at === bytes.length ? await sha256Hex(bytes) : `${at} bytes`;
     if (got !== file.sha256) {

@@ -66,15 +66,10 @@ const SAMPLE_SHARE = 0.25;
 async function snapshotWorthIt(manifest, downloads, wasmDone) {
   if (!manifest.snapshot || navigator.connection?.saveData) return false;
   const wasm = manifest.runtime["pyodide.asm.wasm"];
-  let done = false;
-  wasmDone.then(() => (done = true), () => (done = true));
-  for (;;) {
-    const sampled = downloads.timing(wasm);
-    if (done || (sampled && sampled.bytes >= wasm.size * SAMPLE_SHARE)) break;
-    await Promise.race([wasmDone, new Promise((resolve) => setTimeout(resolve, 20))]);
-  }
-  await Promise.race([wasmDone, Promise.resolve()]); // a failed download fails here
-  const { first, last, bytes } = downloads.timing(wasm);
+  await Promise.race([downloads.arrived(wasm, wasm.size * SAMPLE_SHARE), wasmDone]); // a failed download fails here
+  const sampled = downloads.timing(wasm);
+  if (!sampled?.bytes) return false; // it ended with nothing to judge by: its own promise says why
+  const { first, last, bytes } = sampled;
   const wireBytes = (bytes * (wasm.gzip_size || wasm.size)) / wasm.size;
   const wireRate = wireBytes / Math.max((last - first) / 1000, 1e-3);
   return manifest.snapshot.size / wireRate < manifest.snapshot.saves_s;
