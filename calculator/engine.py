@@ -139,16 +139,16 @@ def answer(rules: Rules, inputs: Mapping[str, Any]) -> Answer:
         line = lines[ident]
         options.append(
             OptionCost(
-                option,
-                line.one_off,
-                line.one_off / line.runs,  # up front
-                line.runs if option.cost.repeat_every else None,
-                line.monthly(volume),
-                costs.totals[ident],
-                band(rules, ident, inputs, line),
-                ruled_out.get(ident),
-                ident == cheapest,
-                ident == leaf.option,  # recommended
+                option=option,
+                one_off=line.one_off,
+                up_front=line.one_off / line.runs,
+                runs=line.runs if option.cost.repeat_every else None,
+                monthly=line.monthly(volume),
+                total=costs.totals[ident],
+                band=band(rules, ident, inputs, line),
+                ruled_out=ruled_out.get(ident),
+                cheapest=ident == cheapest,
+                recommended=ident == leaf.option,
             )
         )
     options_by_id, max_volume = rules.options, plan_for(rules).max_volume
