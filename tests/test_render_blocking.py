@@ -20,14 +20,12 @@ class _Resources(HTMLParser):
         super().__init__()
         self.stylesheets: list[str] = []
         self.blocking_scripts: list[str] = []
-        self.scripts: list[str] = []
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         if tag == "link" and "stylesheet" in (a.get("rel") or "").split() and a.get("media", "all") in ("all", "screen"):
             self.stylesheets.append(a.get("href") or "")
         if tag == "script" and a.get("src"):
-            self.scripts.append(a["src"])
             if "defer" not in a and "async" not in a and a.get("type") != "module":
                 self.blocking_scripts.append(a["src"])
 
