@@ -40,7 +40,9 @@ function initCalculator(root) {
   // the last edit wins however the answers arrive.
   function compute(query, { fill = false, quiet = false, whose } = {}) {
     const id = ++latest;
-    if (!quiet) view.computing(engine.state === "ready", whose);
+    // After a failed start the status keeps saying so (with the retry
+    // button) rather than that the engine is loading.
+    if (!quiet && engine.state !== "error") view.computing(engine.state === "ready", whose);
     engine.ask(JSON.stringify({ query, page_url: pageUrl })).then(
       (response) => {
         // Ignore answers for a view that instant navigation has replaced.

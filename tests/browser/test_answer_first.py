@@ -272,6 +272,20 @@ def test_a_stalled_download_fails_and_can_be_retried(visit):
     expect(retry).to_be_hidden()
 
 
+def test_a_scenario_link_whose_engine_cannot_load_says_so_and_keeps_saying_it(visit):
+    visit.context.route("**/assets/engine/manifest.json", lambda route: route.fulfill(status=404, body="gone"))
+    page = visit.page
+    page.goto(visit.base + "calculator/?" + SCENARIO_QUERY)
+    status = page.locator("#calculator-status")
+    expect(status).to_contain_text("The live engine could not load")
+    expect(page.locator("#bvb-engine-retry")).to_be_visible()
+    # An edit after the failure does not claim the engine is loading.
+    page.locator("#f-monthly_requests").fill("1000")
+    page.locator("#f-monthly_requests").dispatch_event("input")
+    expect(status).to_contain_text("The live engine could not load")
+    expect(status).not_to_contain_text("Loading the engine")
+
+
 def test_download_progress_is_shown_while_loading(visit):
     held = []
     visit.context.route("**/pyodide.asm.wasm", lambda route: held.append(route))
