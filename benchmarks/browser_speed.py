@@ -2,7 +2,7 @@
 
 Prints figures; asserts nothing. The site is served from 127.0.0.1 the way a
 static host serves it: text, JSON and wasm gzip-compressed on the fly,
-precompressed files (the engine's snapshot.bin.gz) as they are, and the
+precompressed files (the engine's snapshot parts, *.bin.gz) as they are, and the
 site's own ``_headers`` rules (immutable runtime files, a revalidated
 manifest). Side by side in one run, under three network profiles set with
 Chromium's ``Network.emulateNetworkConditions`` (it throttles the worker's
@@ -99,6 +99,7 @@ INIT_SCRIPT = r"""
       if (rec.firstReady === null && el.dataset.status === "ready") {
         rec.firstReady = performance.now();
         rec.start = root.dataset.engineStart || null;
+        if (root.dataset.engineSnapshot) rec.start += ` (${root.dataset.engineSnapshot})`;
       }
       const status = document.getElementById("calculator-status");
       if (status && status.dataset.state === "error" && /could not load/.test(status.textContent)) rec.error = status.textContent;

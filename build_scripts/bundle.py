@@ -6,8 +6,10 @@
                                  pyodide-lock.json (its package list dropped)
     runtime/engine-<hash>/       the engine's wheel; python_stdlib.zip, trimmed
                                  to what the engine and Pyodide import; and
-                                 snapshot.bin.gz, Pyodide's memory with the
-                                 engine imported (gzip, served as it is)
+                                 snapshot.1.bin.gz, snapshot.2.bin.gz, ...:
+                                 Pyodide's memory with the engine imported,
+                                 in parts of at most 6 MB (gzip, served as
+                                 they are)
     engine/manifest.json         every file above with its sha256 and size
 
 and ``<site>/_headers`` (build_scripts/headers.py). Every path under
@@ -56,7 +58,16 @@ from .wheel import ROOT, build_wheel, write_if_changed
 RUNTIME_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "pyodide-lock.json")
 STDLIB = "python_stdlib.zip"
 LOCK_FILE = "pyodide-lock.json"
-SNAPSHOT = "snapshot.bin.gz"
+# The snapshot is written in parts, each a gzip file of its own holding the
+# next stretch of the memory (snapshot.1.bin.gz, snapshot.2.bin.gz, ...), so
+# that no part is larger than SNAPSHOT_PART_MAX bytes. Chromium's HTTP cache
+# keeps no entry larger than an eighth of its size, and the cache of a private
+# window (and of a Playwright context) is 50 MiB in memory: a file over
+# 6,553,600 bytes is downloaded again on every visit there. In one piece the
+# snapshot was 6.67 MB.
+SNAPSHOT_PART = "snapshot.{}.bin.gz"
+SNAPSHOT_PART_MAX = 6_000_000
+SNAPSHOT_PARTS = "snapshot-parts.json"  # in the build cache: the parts' names and raw sizes
 RUNTIME_DIR = "assets/runtime"
 MANIFEST = "assets/engine/manifest.json"
 SNAPSHOT_SCRIPT = ROOT / "build_scripts" / "snapshot.mjs"
@@ -217,9 +228,10 @@ def _node(args: list[str], what: str) -> str:
     return done.stdout
 
 
-def engine_files(source: Path, wheel: Path, cache_root: Path) -> dict[str, bytes]:
-    """{file name: bytes} of the engine's directory: the wheel, the trimmed
-    library and the snapshot. Cached by the wheel's and Pyodide's bytes."""
+def engine_files(source: Path, wheel: Path, cache_root: Path) -> tuple[dict[str, bytes], list[dict]]:
+    """{file name: bytes} of the engine's directory (the wheel, the trimmed
+    library and the snapshot's parts), and the parts in order as [{"name",
+    "raw_size"}]. Cached by the wheel's and Pyodide's bytes."""
     wheel_bytes = wheel.read_bytes()
     # The scripts that take the snapshot shape its bytes as much as the inputs do.
     makers = [SNAPSHOT_SCRIPT, SNAPSHOT_SCRIPT.parent.parent / "docs" / "javascripts" / "engine-start.mjs"]
@@ -227,7 +239,7 @@ def engine_files(source: Path, wheel: Path, cache_root: Path) -> dict[str, bytes
     key_parts += [maker.read_bytes() for maker in makers]
     key = sha256_bytes(b"".join(hashlib.sha256(part).digest() for part in key_parts))[:20]
     cache = cache_root / key
-    if not (cache / SNAPSHOT).is_file():
+    if not (cache / SNAPSHOT_PARTS).is_file():
         engine = json.dumps(engine_entry(wheel.name))
         with tempfile.TemporaryDirectory() as temp:
             listed = json.loads(_node(["modules", engine, str(source), str(wheel), str(source / STDLIB)], "list the library files the engine imports"))
@@ -237,9 +249,30 @@ def engine_files(source: Path, wheel: Path, cache_root: Path) -> dict[str, bytes
             _node(["snapshot", engine, str(source), str(wheel), str(trimmed), str(raw)], "take the engine's memory snapshot")
             cache.mkdir(parents=True, exist_ok=True)
             write_if_changed(cache / STDLIB, trimmed.read_bytes())
-            # mtime=0 and no file name: the same snapshot always gives the same .gz.
-            write_if_changed(cache / SNAPSHOT, gzip.compress(raw.read_bytes(), compresslevel=9, mtime=0))
-    return {wheel.name: wheel_bytes, STDLIB: (cache / STDLIB).read_bytes(), SNAPSHOT: (cache / SNAPSHOT).read_bytes()}
+            parts = []
+            for number, (data, raw_size) in enumerate(split_snapshot(raw.read_bytes()), start=1):
+                name = SNAPSHOT_PART.format(number)
+                write_if_changed(cache / name, data)
+                parts.append({"name": name, "raw_size": raw_size})
+            write_if_changed(cache / SNAPSHOT_PARTS, json.dumps(parts).encode("utf-8"))
+    files = {wheel.name: wheel_bytes, STDLIB: (cache / STDLIB).read_bytes()}
+    parts = json.loads((cache / SNAPSHOT_PARTS).read_text(encoding="utf-8"))
+    for part in parts:
+        files[part["name"]] = (cache / part["name"]).read_bytes()
+    return files, parts
+
+
+def split_snapshot(raw: bytes, limit: int = SNAPSHOT_PART_MAX) -> list[tuple[bytes, int]]:
+    """The snapshot as [(gzip bytes, raw size)]: the fewest stretches of equal
+    raw size whose gzip files are each at most ``limit`` bytes."""
+    for count in range(1, len(raw) // 65_536 + 2):
+        step = -(-len(raw) // count)
+        # mtime=0 and no file name: the same snapshot always gives the same files.
+        parts = [(gzip.compress(raw[at : at + step], compresslevel=9, mtime=0), len(raw[at : at + step])) for at in range(0, len(raw), step)]
+        if all(len(data) <= limit for data, _ in parts):
+            return parts
+    raise BundleError(f"the snapshot cannot be cut into gzip parts of at most {limit} bytes")
+
 
 
 def _entry(site: Path, relative: str, **extra) -> dict:
@@ -272,7 +305,7 @@ def bundle(
 
     with tempfile.TemporaryDirectory() as temp:
         wheel = build_wheel(Path(temp), root=root, cache=cache / "wheel")
-        files = engine_files(source, wheel, cache / "engine")
+        files, snapshot = engine_files(source, wheel, cache / "engine")
     engine_name = "engine-" + sha256_bytes(b"".join(hashlib.sha256(data).digest() for data in files.values()))[:16]
     engine_dir = runtime_root / engine_name
     engine_dir.mkdir(parents=True, exist_ok=True)
@@ -289,7 +322,9 @@ def bundle(
     # How many bytes the wasm moves gzip-compressed: the worker turns the rate
     # it sees (decompressed bytes) into wire bytes to judge the snapshot by.
     runtime["pyodide.asm.wasm"]["gzip_size"] = len(zlib.compress(wasm.read_bytes(), 6))
-    snapshot_raw = gzip.decompress(files[SNAPSHOT])
+    # The parts in order: each inflates to its raw_size bytes, and the worker
+    # puts them end to end.
+    parts = [_entry(site, f"runtime/{engine_name}/{part['name']}", raw_size=part["raw_size"]) for part in snapshot]
     manifest = {
         "pyodide_version": version,
         "rules_version": rules_version(root),
@@ -298,7 +333,12 @@ def bundle(
         "runtime": runtime,
         "stdlib": _entry(site, f"runtime/{engine_name}/{STDLIB}"),
         "engine": _entry(site, f"runtime/{engine_name}/{wheel.name}", **engine_entry(wheel.name)),
-        "snapshot": _entry(site, f"runtime/{engine_name}/{SNAPSHOT}", raw_size=len(snapshot_raw), saves_s=SNAPSHOT_SAVES_S),
+        "snapshot": {
+            "parts": parts,
+            "size": sum(part["size"] for part in parts),
+            "raw_size": sum(part["raw_size"] for part in parts),
+            "saves_s": SNAPSHOT_SAVES_S,
+        },
     }
     manifest_path = site / MANIFEST
     manifest_path.parent.mkdir(parents=True, exist_ok=True)
@@ -309,7 +349,7 @@ def bundle(
 
 def manifest_files(manifest: dict) -> list[dict]:
     """Every file entry of a manifest."""
-    return [*manifest["runtime"].values(), manifest["stdlib"], manifest["engine"], manifest["snapshot"]]
+    return [*manifest["runtime"].values(), manifest["stdlib"], manifest["engine"], *manifest["snapshot"]["parts"]]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -3,9 +3,11 @@ and the _headers file (build_scripts.headers)."""
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -148,7 +150,7 @@ def test_the_layout_is_versioned_and_content_hashed(tmp_path: Path, fake_node_mo
         *(f"assets/runtime/pyodide-{PINNED}/{n}" for n in RUNTIME_FILES),
         f"assets/{engine_dir}/{WHEEL}",
         f"assets/{engine_dir}/{STDLIB}",
-        f"assets/{engine_dir}/snapshot.bin.gz",
+        f"assets/{engine_dir}/snapshot.1.bin.gz",
         "assets/engine/manifest.json",
         "_headers",
     }
@@ -200,6 +202,24 @@ def test_unchanged_files_are_not_written_again(tmp_path: Path, fake_node_modules
     assert no_node == ["modules", "snapshot"]  # the second bundle used the cache
 
 
+def test_the_snapshot_is_cut_into_the_fewest_parts_under_the_limit() -> None:
+    raw = random.Random(7).randbytes(300_000) + bytes(200_000)  # noise that cannot compress, then zeros
+    whole = gzip.compress(raw, compresslevel=9, mtime=0)
+    assert bundle_module.split_snapshot(raw, limit=len(whole)) == [(whole, len(raw))]
+
+    parts = bundle_module.split_snapshot(raw, limit=200_000)
+    assert all(len(data) <= 200_000 for data, _ in parts)
+    assert b"".join(gzip.decompress(data) for data, _ in parts) == raw
+    assert [size for _, size in parts] == [len(gzip.decompress(data)) for data, _ in parts]
+    # One part fewer, in equal stretches, would not fit.
+    fewer = len(parts) - 1
+    step = -(-len(raw) // fewer)
+    assert max(len(gzip.compress(raw[at : at + step], 9)) for at in range(0, len(raw), step)) > 200_000
+
+    with pytest.raises(BundleError, match="at most 1000 bytes"):
+        bundle_module.split_snapshot(raw, limit=1000)
+
+
 def test_the_trimmed_library_keeps_only_what_was_imported() -> None:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as original:
@@ -245,7 +265,14 @@ def test_the_real_pyodide_package_bundles_with_a_snapshot(tmp_path: Path) -> Non
         pytest.fail(f"Pyodide is not installed in {node_modules}: run `npm ci` in {ROOT}")
     manifest = bundle(tmp_path / "site", node_modules=node_modules)
     assert manifest["pyodide_version"] == PINNED
-    assert manifest["snapshot"]["raw_size"] > manifest["snapshot"]["size"] > 1_000_000
+    snapshot = manifest["snapshot"]
+    assert snapshot["raw_size"] > snapshot["size"] > 1_000_000
+    # Every part fits an entry of Chromium's in-memory HTTP cache (50 MiB / 8),
+    # and the parts inflate end to end to the whole memory.
+    assert all(part["size"] <= 50 * 2**20 // 8 for part in snapshot["parts"])
+    site_assets = tmp_path / "site" / "assets"
+    memory = b"".join(gzip.decompress((site_assets / part["path"]).read_bytes()) for part in snapshot["parts"])
+    assert len(memory) == snapshot["raw_size"] == sum(part["raw_size"] for part in snapshot["parts"])
     # The trimmed library is a fraction of Pyodide's.
     assert manifest["stdlib"]["size"] < (node_modules / "pyodide" / STDLIB).stat().st_size / 2
 

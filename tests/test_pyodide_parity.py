@@ -297,11 +297,12 @@ def test_a_changed_file_is_refused(assets: Path, tmp_path: Path, which: str) -> 
     copy = tmp_path / "assets"
     shutil.copytree(assets, copy)
     manifest = json.loads((copy / "engine" / "manifest.json").read_text(encoding="utf-8"))
-    target = copy / manifest[which]["path"]
+    changed = manifest[which]["path"] if which == "engine" else manifest[which]["parts"][-1]["path"]
+    target = copy / changed
     data = bytearray(target.read_bytes())
     data[len(data) // 2] ^= 0xFF  # one byte changed
     target.write_bytes(bytes(data))
     done = _run_node(copy, {"evaluate": ["{}"], "answer": []}, tmp_path, "snapshot")
     assert done.returncode == 1, done.stdout[:500]
-    assert f"{manifest[which]['path']} does not match the manifest" in done.stderr
+    assert f"{changed} does not match the manifest" in done.stderr
     assert done.stdout == ""

@@ -203,11 +203,13 @@ export function calculatorView(root) {
   function engineState(state, detail) {
     el.load.hidden = !(state === "loading" && detail.total);
     el.retry.hidden = state !== "error";
-    // How the engine started, for the curious and for the tests: "snapshot",
-    // or "plain" with the reason in data-engine-fallback.
+    // How the engine started, for the curious and for the tests: "snapshot"
+    // (from the HTTP cache or downloaded: data-engine-snapshot), or "plain"
+    // with the reason in data-engine-fallback.
     if (state === "ready") {
       root.dataset.engineStart = detail.start;
       root.dataset.engineFallback = detail.fallback || "";
+      root.dataset.engineSnapshot = detail.snapshot || "";
     }
     if (state === "loading" && detail.total) {
       el.progress.max = detail.total;

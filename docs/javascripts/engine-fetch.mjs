@@ -155,9 +155,23 @@ export class Downloads {
   }
 }
 
-// The snapshot is stored gzip-compressed as a file (served as it is, never
-// compressed again), so the worker inflates it, as it arrives.
-export async function gunzip(response) {
-  const stream = response.body.pipeThrough(new DecompressionStream("gzip"));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
+// The snapshot's parts are stored gzip-compressed as files (served as they
+// are, never compressed again), so the worker inflates each, as it arrives,
+// into its stretch of the snapshot's memory: `target`, which the part must
+// fill exactly.
+export async function gunzipInto(response, target) {
+  const reader = response.body.pipeThrough(new DecompressionStream("gzip")).getReader();
+  let at = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (at + value.length > target.length) {
+      await reader.cancel();
+      throw new Error(`it inflates to more than the ${target.length} bytes the manifest says`);
+    }
+    target.set(value, at);
+    at += value.length;
+  }
+  if (at !== target.length) throw new Error(`it inflates to ${at} bytes, not the ${target.length} the manifest says`);
+  return target;
 }

@@ -21,12 +21,14 @@
 // worker -> page:
 //   {type: "progress", loaded, total}            bytes of the downloads so far
 //   {type: "status", status: "loading"|"ready"|"error", message, ...details}
+//     (ready: start "snapshot"|"plain", fallback (why plain), snapshot
+//     "cached"|"downloaded"|"" (where the snapshot came from))
 //   {type: "answer", id, response: "<json>"}     the engine's page door's answer
 //   {type: "answer", id, error: "<message>"}     no engine, no answer
 //
 // A failed start is final for this worker: the page makes a new one to retry.
 
-import { Downloads, gunzip } from "./engine-fetch.mjs";
+import { Downloads, gunzipInto } from "./engine-fetch.mjs";
 import { EngineError, describe, importEngine, installWheel, startPyodide } from "./engine-start.mjs";
 
 const ASSETS = new URL("../assets/", import.meta.url);
@@ -49,9 +51,23 @@ async function readManifest() {
     ["pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "pyodide-lock.json"].every((n) => file(runtime[n])) &&
     file(manifest.stdlib) &&
     file(manifest.engine) &&
-    typeof manifest.engine.module === "string";
+    typeof manifest.engine.module === "string" &&
+    (!manifest.snapshot || snapshotComplete(manifest.snapshot, file));
   if (!complete) throw new EngineError("manifest", "The engine manifest is incomplete: rebuild the site");
   return manifest;
+}
+
+// The snapshot comes in parts, each a gzip file inflating to the next
+// raw_size bytes of the memory (build_scripts/bundle.py).
+function snapshotComplete(snapshot, file) {
+  const parts = snapshot.parts;
+  return (
+    Array.isArray(parts) &&
+    parts.length > 0 &&
+    parts.every((part) => file(part) && Number.isInteger(part.raw_size) && part.raw_size > 0) &&
+    parts.reduce((sum, part) => sum + part.raw_size, 0) === snapshot.raw_size &&
+    parts.reduce((sum, part) => sum + part.size, 0) === snapshot.size
+  );
 }
 
 // Decide, from how fast the runtime's wasm arrives, whether the snapshot's
@@ -73,6 +89,43 @@ async function snapshotWorthIt(manifest, downloads, wasmDone) {
   const wireBytes = (bytes * (wasm.gzip_size || wasm.size)) / wasm.size;
   const wireRate = wireBytes / Math.max((last - first) / 1000, 1e-3);
   return manifest.snapshot.size / wireRate < manifest.snapshot.saves_s;
+}
+
+// A snapshot already in this browser's HTTP cache (an earlier visit: its
+// parts' URLs are content-hashed and served immutable) costs no download.
+// Then it is chosen at once, before the other downloads start, and inflates
+// while they are read, instead of after the wasm's first quarter has been
+// judged. The probe reads nothing: its bodies are cancelled, and the
+// download proper reads the same cache entries.
+async function snapshotInCache(snapshot) {
+  if (!snapshot) return false;
+  const cached = async (part) => {
+    try {
+      const response = await fetch(new URL(part.path, ASSETS), { cache: "only-if-cached", mode: "same-origin" });
+      await response.body?.cancel();
+      return response.ok;
+    } catch {
+      return false; // not cached (or the mode is refused): judged by the connection
+    }
+  };
+  return (await Promise.all(snapshot.parts.map(cached))).every(Boolean);
+}
+
+// The snapshot's memory: its parts download at once (each checked) and each
+// inflates into its own stretch of one buffer as it arrives.
+function snapshotDownload(downloads, snapshot) {
+  const memory = new Uint8Array(snapshot.raw_size);
+  let offset = 0;
+  const parts = snapshot.parts.map((part) => {
+    const stretch = memory.subarray(offset, (offset += part.raw_size));
+    const name = part.path.split("/").pop();
+    const inflate = (response) =>
+      gunzipInto(response, stretch).catch((error) => {
+        throw new EngineError("snapshot", `${name}: ${describe(error)}`);
+      });
+    return downloads.getWhile(ASSETS, part, inflate);
+  });
+  return Promise.all(parts).then(() => memory);
 }
 
 // Pyodide fetches pyodide.asm.wasm, the standard library and its lock file
@@ -167,6 +220,9 @@ async function startEngine(post) {
   });
   const get = (file) => downloads.get(ASSETS, file);
   const rt = manifest.runtime;
+  const cachedSnapshot = await snapshotInCache(manifest.snapshot);
+  const early = cachedSnapshot ? snapshotDownload(downloads, manifest.snapshot) : null;
+  early?.catch(() => {}); // awaited below
   const wasm = downloads.getWhile(ASSETS, rt["pyodide.asm.wasm"], compileWhileFetching);
   const pending = {
     mjs: get(rt["pyodide.mjs"]),
@@ -177,9 +233,16 @@ async function startEngine(post) {
     wheel: get(manifest.engine),
   };
   for (const promise of Object.values(pending)) promise.catch(() => {}); // awaited below
-  const useSnapshot = await snapshotWorthIt(manifest, downloads, pending.wasm).catch(() => false);
-  const snapshot = useSnapshot ? downloads.getWhile(ASSETS, manifest.snapshot, gunzip).then(({ work }) => work) : null;
+  const useSnapshot = cachedSnapshot || (await snapshotWorthIt(manifest, downloads, pending.wasm).catch(() => false));
+  const snapshot = early ?? (useSnapshot ? snapshotDownload(downloads, manifest.snapshot) : null);
   snapshot?.catch(() => {});
+
+  // pyodide.asm.mjs (1.2 MB of JavaScript) is imported once its bytes are
+  // checked, so that it compiles while the wasm and the snapshot arrive;
+  // loadPyodide imports the same URL and gets this module.
+  const asmURL = new URL(rt["pyodide.asm.mjs"].path, ASSETS).href;
+  const asmImported = pending.asm.then(() => import(asmURL));
+  asmImported.catch(() => {}); // loadPyodide's own import reports a failure
 
   await pending.mjs;
   let module;
@@ -190,6 +253,7 @@ async function startEngine(post) {
   }
   const got = { wheel: pending.wheel };
   [, got.wasm, got.lock, got.stdlib] = await Promise.all([pending.asm, pending.wasm, pending.lock, pending.stdlib]);
+  await asmImported.catch(() => {});
   // Compiled from the checked bytes when streaming compilation was refused.
   got.compiled = wasm.then(({ work }) => work ?? WebAssembly.compile(got.wasm));
   got.compiled.catch(() => {}); // instantiation reports it
@@ -207,7 +271,8 @@ async function startEngine(post) {
   }
   engine ??= await startFrom(module.loadPyodide, manifest, got, null);
   downloads.stop();
-  return { ...engine, manifest, fallback, seconds: (performance.now() - t0) / 1000 };
+  const from = fallback ? "" : cachedSnapshot ? "cached" : "downloaded";
+  return { ...engine, manifest, fallback, from, seconds: (performance.now() - t0) / 1000 };
 }
 
 // Once ready, the worker answers the practice requests (the default inputs
@@ -248,13 +313,14 @@ function start() {
   engine = startEngine(postMessage);
   engine.then(practise, () => {});
   engine.then(
-    ({ py, info, manifest, fallback, seconds }) =>
+    ({ py, info, manifest, fallback, from, seconds }) =>
       postMessage({
         type: "status",
         status: "ready",
         message: `Python engine ready (Pyodide ${py.version}, rules ${info.rules_version}) in ${seconds.toFixed(1)} s`,
         start: fallback ? "plain" : "snapshot",
         fallback,
+        snapshot: from,
         pyodide_version: py.version,
         rules_version: info.rules_version,
         engine: manifest.engine.path,

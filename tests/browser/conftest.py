@@ -39,12 +39,15 @@ def browser():
 class Visit:
     """A fresh browser context that records every request and console error."""
 
-    def __init__(self, browser, base: str) -> None:
+    def __init__(self, browser, base: str, site: Path) -> None:
         self.base = base
+        self.site = site
         self.context = browser.new_context(viewport={"width": 1440, "height": 900})
         self.requests: list[str] = []
+        self.finished: list[str] = []  # requests answered in full (not a refused cache probe)
         self.errors: list[str] = []
         self.context.on("request", lambda r: self.requests.append(r.url))
+        self.context.on("requestfinished", lambda r: self.finished.append(r.url))
         self.page = self.context.new_page()
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.page.set_default_timeout(90_000)
@@ -60,7 +63,7 @@ class Visit:
 
 @pytest.fixture
 def visit(browser, site) -> Iterator[Visit]:
-    v = Visit(browser, site[0])
+    v = Visit(browser, *site)
     yield v
     v.context.close()
 
@@ -80,7 +83,7 @@ def subpath_site(tmp_path_factory) -> Iterator[tuple[str, Path]]:
 
 @pytest.fixture
 def subpath_visit(browser, subpath_site) -> Iterator[Visit]:
-    v = Visit(browser, subpath_site[0])
+    v = Visit(browser, *subpath_site)
     yield v
     v.context.close()
 

@@ -171,14 +171,37 @@ def _started(page) -> tuple[str, str]:
     return root.get_attribute("data-engine-start"), root.get_attribute("data-engine-fallback")
 
 
+SNAPSHOT_PART = re.compile(r"/snapshot\.\d+\.bin\.gz$")
+
+
+def _snapshot_parts(urls: list[str]) -> set[str]:
+    return {url for url in urls if SNAPSHOT_PART.search(url)}
+
+
 def test_the_engine_starts_from_the_snapshot(visit):
     with_manifest(visit, saves_s=1e9)  # worth it on any connection
     page = visit.page
     page.goto(visit.base + "calculator/?" + SCENARIO_QUERY)
     ready(page, "self_hosted")
     assert _started(page) == ("snapshot", "")
-    assert any(url.endswith("snapshot.bin.gz") for url in visit.requests)
+    assert page.locator("#bvb-calculator").get_attribute("data-engine-snapshot") == "downloaded"
+    manifest = json.loads((visit.site / "assets/engine/manifest.json").read_text(encoding="utf-8"))
+    assert _snapshot_parts(visit.finished) == {visit.base + "assets/" + part["path"] for part in manifest["snapshot"]["parts"]}
     assert visit.foreign_requests() == []
+
+
+def test_a_returning_visitor_starts_from_the_cached_snapshot(visit):
+    # No routes here: a routed context has no HTTP cache. The first visit
+    # judges the connection (served locally, the snapshot is worth it); the
+    # second finds every part in the browser's cache and starts from it.
+    page = visit.page
+    page.goto(visit.base + "calculator/?" + SCENARIO_QUERY)
+    ready(page, "self_hosted")
+    assert page.locator("#bvb-calculator").get_attribute("data-engine-snapshot") == "downloaded"
+    page.goto(visit.base + "calculator/?" + SCENARIO_QUERY + "&labeled_examples=20000")
+    ready(page, "self_hosted")
+    assert _started(page) == ("snapshot", "")
+    assert page.locator("#bvb-calculator").get_attribute("data-engine-snapshot") == "cached"
 
 
 def test_a_slow_connection_starts_without_the_snapshot(visit):
@@ -188,7 +211,8 @@ def test_a_slow_connection_starts_without_the_snapshot(visit):
     ready(page, "self_hosted")
     start, reason = _started(page)
     assert start == "plain" and "not worth its download" in reason
-    assert not any(url.endswith("snapshot.bin.gz") for url in visit.requests)
+    assert page.locator("#bvb-calculator").get_attribute("data-engine-snapshot") == ""
+    assert _snapshot_parts(visit.finished) == set()
 
 
 def _tampered(route):
@@ -201,7 +225,7 @@ def _tampered(route):
 @pytest.mark.parametrize("how", ["tampered", "blocked"])
 def test_a_bad_snapshot_falls_back_to_the_plain_start(visit, how):
     with_manifest(visit, saves_s=1e9)
-    visit.context.route("**/snapshot.bin.gz", _tampered if how == "tampered" else (lambda route: route.abort()))
+    visit.context.route(SNAPSHOT_PART, _tampered if how == "tampered" else (lambda route: route.abort()))
     page = visit.page
     page.goto(visit.base + "calculator/?" + SCENARIO_QUERY)
     ready(page, "self_hosted")

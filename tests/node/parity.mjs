@@ -48,7 +48,11 @@ async function main() {
   const inputs = JSON.parse(await readFile(inputsPath, "utf8"));
   await checked(assets, manifest.stdlib);
   const wheel = await checked(assets, manifest.engine);
-  const snapshot = mode === "snapshot" ? gunzipSync(await checked(assets, manifest.snapshot)) : null;
+  // The snapshot's parts, each checked and inflated, end to end.
+  const snapshot =
+    mode === "snapshot"
+      ? Buffer.concat(await Promise.all(manifest.snapshot.parts.map(async (part) => gunzipSync(await checked(assets, part)))))
+      : null;
 
   const { loadPyodide } = await import(pathToFileURL(path.join(PYODIDE_DIR, "pyodide.mjs")).href);
   const log = (line) => process.stderr.write(`[pyodide] ${line}\n`);
