@@ -202,6 +202,10 @@ export function calculatorView(root) {
   // The engine's start-up: progress while it downloads, a retry when it failed.
   function engineState(state, detail) {
     el.load.hidden = !(state === "loading" && detail.total);
+    // The download's own bar shows it is under way: the status line's
+    // spinner stops meanwhile (a second, endless animation that costs the
+    // compositor a frame every vsync while the page's cores start Python).
+    el.status.toggleAttribute("data-downloading", !el.load.hidden);
     el.retry.hidden = state !== "error";
     // How the engine started, for the curious and for the tests: "snapshot"
     // (from the HTTP cache or downloaded: data-engine-snapshot), or "plain"
@@ -214,7 +218,8 @@ export function calculatorView(root) {
     if (state === "loading" && detail.total) {
       el.progress.max = detail.total;
       el.progress.value = detail.loaded;
-      el.progressText.textContent = `${mb(detail.loaded)} of ${mb(detail.total)} MB`;
+      el.progressText.textContent =
+        detail.loaded < detail.total ? `${mb(detail.loaded)} of ${mb(detail.total)} MB` : `${mb(detail.total)} MB downloaded; starting Python…`;
     }
     if (state === "error") {
       window.clearTimeout(busy);

@@ -319,6 +319,9 @@ def test_download_progress_is_shown_while_loading(visit):
     expect(text).to_be_visible()
     expect(text).to_contain_text(" of ")
     expect(text).to_contain_text(" MB")
+    # The bar is the one moving sign: the status line's spinner waits.
+    spinner = "() => getComputedStyle(document.getElementById('calculator-status'), '::before').content"
+    assert page.evaluate(spinner) == "none"
     held[0].continue_()
     ready(page)
     expect(page.locator("#bvb-engine-load")).to_be_hidden()
