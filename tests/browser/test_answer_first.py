@@ -270,8 +270,13 @@ def test_the_engine_loads_while_the_pages_scripts_do(visit):
     # The runtime has arrived while the page's script has not run: the
     # worker is still the head's, with the messages nobody has read yet.
     assert page.evaluate("() => Array.isArray(window.bvbEngineWorker?.messages)")
-    if not held:  # the parser may not have reached the script yet
-        page.wait_for_event("request", lambda r: r.url.endswith("/javascripts/calculator.mjs"))
+    # The parser may not have reached the script yet, and Playwright calls a
+    # route's handler after the request's event: let its events run until
+    # the handler has the request.
+    for _ in range(3000):
+        if held:
+            break
+        page.wait_for_timeout(10)
     assert len(held) == 1
     held[0].continue_()
     ready(page, "self_hosted")
