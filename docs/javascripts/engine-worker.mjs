@@ -208,14 +208,24 @@ async function startEngine(post) {
   const manifest = await readManifest();
   // Progress at most every PROGRESS_MS (and at the end): every chunk would
   // be a message and a repaint on the page's main thread, hundreds a second.
+  // A report held back is sent when its interval is up, so that the bar
+  // never stays behind the bytes when the next ones are slow to come.
   let shown = 0;
+  let held = 0;
+  const report = (loaded, total) => {
+    clearTimeout(held);
+    shown = performance.now();
+    post({ type: "progress", loaded, total });
+  };
   const downloads = new Downloads({
     stallMs: manifest.stall_timeout_ms || 15_000,
     onProgress: (loaded, total) => {
-      const now = performance.now();
-      if (now - shown < PROGRESS_MS && loaded < total) return;
-      shown = now;
-      post({ type: "progress", loaded, total });
+      const wait = shown + PROGRESS_MS - performance.now();
+      if (wait <= 0 || loaded >= total) report(loaded, total);
+      else {
+        clearTimeout(held);
+        held = setTimeout(() => report(loaded, total), wait);
+      }
     },
   });
   const get = (file) => downloads.get(ASSETS, file);
