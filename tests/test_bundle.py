@@ -269,7 +269,7 @@ def test_the_real_pyodide_package_bundles_with_a_snapshot(tmp_path: Path) -> Non
     assert snapshot["raw_size"] > snapshot["size"] > 1_000_000
     # Every part fits an entry of Chromium's in-memory HTTP cache (50 MiB / 8),
     # and the parts inflate end to end to the whole memory.
-    assert all(part["size"] <= 50 * 2**20 // 8 for part in snapshot["parts"])
+    assert all(part["size"] <= bundle_module.SNAPSHOT_PART_MAX <= 50 * 2**20 // 8 for part in snapshot["parts"])
     site_assets = tmp_path / "site" / "assets"
     memory = b"".join(gzip.decompress((site_assets / part["path"]).read_bytes()) for part in snapshot["parts"])
     assert len(memory) == snapshot["raw_size"] == sum(part["raw_size"] for part in snapshot["parts"])

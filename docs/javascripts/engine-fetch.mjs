@@ -90,13 +90,14 @@ export class Downloads {
   // arrives (compiling the wasm, inflating the snapshot), so that the work is
   // done when the last byte is: {bytes, work} once both have finished. The
   // work must not use what it made before `bytes` is there, that is, checked.
-  getWhile(base, file, work) {
+  // `signal` (optional) stops this download alone.
+  getWhile(base, file, work, signal = null) {
     this.total += file.size;
     this.open += 1;
     this._tick(0);
     this._watch();
     const url = new URL(file.path, base);
-    const done = this._read(url, file, work).finally(() => {
+    const done = this._read(url, file, work, signal).finally(() => {
       this.open -= 1;
       this._tick(0);
       this.ended.add(file.path);
@@ -105,22 +106,24 @@ export class Downloads {
     return Promise.race([done, this.failure]);
   }
 
-  async _read(url, file, work) {
+  async _read(url, file, work, own) {
     const name = url.pathname.split("/").pop();
+    // (A browser without AbortSignal.any cannot stop one download alone.)
+    const signal = own && AbortSignal.any ? AbortSignal.any([this.aborter.signal, own]) : this.aborter.signal;
     let response;
     try {
-      response = await fetch(url, { signal: this.aborter.signal });
+      response = await fetch(url, { signal });
     } catch (error) {
-      if (this.aborter.signal.aborted) throw this.aborter.signal.reason;
+      if (signal.aborted) throw signal.reason;
       throw new EngineError("fetch", `${name} could not be fetched from ${url}: ${describe(error)}`);
     }
     if (!response.ok) throw new EngineError("fetch", `${name} is missing: HTTP ${response.status} for ${url}`);
     const alongside = work ? Promise.resolve(work(response.clone())) : null;
     alongside?.catch(() => {}); // awaited below, once the bytes are checked
-    return { bytes: await this._check(response, url, file, name), work: await alongside };
+    return { bytes: await this._check(response, url, file, name, signal), work: await alongside };
   }
 
-  async _check(response, url, file, name) {
+  async _check(response, url, file, name, signal) {
     const bytes = new Uint8Array(file.size);
     const timing = { first: null, last: null, bytes: 0 };
     this.timings.set(file.path, timing);
@@ -131,7 +134,7 @@ export class Downloads {
       try {
         chunk = await reader.read();
       } catch (error) {
-        if (this.aborter.signal.aborted) throw this.aborter.signal.reason;
+        if (signal.aborted) throw signal.reason;
         throw new EngineError("fetch", `${name}: the download broke off: ${describe(error)}`);
       }
       if (chunk.done) break;

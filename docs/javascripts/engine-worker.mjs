@@ -10,8 +10,9 @@
 // no-cache, it is the one file whose URL never changes) names every file by a
 // versioned or content-hashed path, with its sha256 and size. The engine
 // starts from a memory snapshot taken at build time with the engine already
-// imported (under a second), or, when the snapshot is not worth its bytes on
-// this connection, is missing, or fails to load or verify, the plain way:
+// imported (under a second) when it is in the browser's cache already or
+// worth its bytes on this connection, or, when it is not, is missing or
+// malformed, or fails to load or verify, the plain way:
 // start Python, unpack the wheel, import. Both end in the same check
 // (engine-start.mjs importEngine).
 //
@@ -51,9 +52,13 @@ async function readManifest() {
     ["pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "pyodide-lock.json"].every((n) => file(runtime[n])) &&
     file(manifest.stdlib) &&
     file(manifest.engine) &&
-    typeof manifest.engine.module === "string" &&
-    (!manifest.snapshot || snapshotComplete(manifest.snapshot, file));
+    typeof manifest.engine.module === "string";
   if (!complete) throw new EngineError("manifest", "The engine manifest is incomplete: rebuild the site");
+  // The snapshot is optional: a malformed entry means the plain start.
+  if (manifest.snapshot && !snapshotComplete(manifest.snapshot, file)) {
+    manifest.snapshot = null;
+    manifest.snapshotProblem = "the manifest's snapshot entry is malformed";
+  }
   return manifest;
 }
 
@@ -112,9 +117,16 @@ async function snapshotInCache(snapshot) {
 }
 
 // The snapshot's memory: its parts download at once (each checked) and each
-// inflates into its own stretch of one buffer as it arrives.
-function snapshotDownload(downloads, snapshot) {
-  const memory = new Uint8Array(snapshot.raw_size);
+// inflates into its own stretch of one buffer as it arrives. The first part
+// that fails stops the others: the plain start needs none of their bytes.
+async function snapshotDownload(downloads, snapshot) {
+  let memory;
+  try {
+    memory = new Uint8Array(snapshot.raw_size);
+  } catch (error) {
+    throw new EngineError("snapshot", `no room for the snapshot's ${snapshot.raw_size} bytes: ${describe(error)}`);
+  }
+  const stop = new AbortController();
   let offset = 0;
   const parts = snapshot.parts.map((part) => {
     const stretch = memory.subarray(offset, (offset += part.raw_size));
@@ -123,9 +135,15 @@ function snapshotDownload(downloads, snapshot) {
       gunzipInto(response, stretch).catch((error) => {
         throw new EngineError("snapshot", `${name}: ${describe(error)}`);
       });
-    return downloads.getWhile(ASSETS, part, inflate);
+    return downloads.getWhile(ASSETS, part, inflate, stop.signal);
   });
-  return Promise.all(parts).then(() => memory);
+  try {
+    await Promise.all(parts);
+  } catch (error) {
+    stop.abort(error);
+    throw error;
+  }
+  return memory;
 }
 
 // Pyodide fetches pyodide.asm.wasm, the standard library and its lock file
@@ -203,23 +221,23 @@ function compileWhileFetching(response) {
   return WebAssembly.compileStreaming(response).catch(() => null);
 }
 
-async function startEngine(post) {
-  const t0 = performance.now();
-  const manifest = await readManifest();
-  // Progress at most every PROGRESS_MS (and at the end): every chunk would
-  // be a message and a repaint on the page's main thread, hundreds a second.
-  // A report held back is sent when its interval is up, so that the bar
-  // never stays behind the bytes when the next ones are slow to come.
+// Progress at most every PROGRESS_MS (and at the end): every chunk would be
+// a message and a repaint on the page's main thread, hundreds a second. A
+// report held back is sent when its interval is up, so that the bar never
+// stays behind the bytes when the next ones are slow to come; none is sent
+// once the start has ended, either way.
+function progressReports(post) {
   let shown = 0;
   let held = 0;
+  let ended = false;
   const report = (loaded, total) => {
     clearTimeout(held);
     shown = performance.now();
     post({ type: "progress", loaded, total });
   };
-  const downloads = new Downloads({
-    stallMs: manifest.stall_timeout_ms || 15_000,
-    onProgress: (loaded, total) => {
+  return {
+    onProgress(loaded, total) {
+      if (ended) return;
       const wait = shown + PROGRESS_MS - performance.now();
       if (wait <= 0 || loaded >= total) report(loaded, total);
       else {
@@ -227,7 +245,26 @@ async function startEngine(post) {
         held = setTimeout(() => report(loaded, total), wait);
       }
     },
-  });
+    end() {
+      ended = true;
+      clearTimeout(held);
+    },
+  };
+}
+
+async function startEngine(post) {
+  const progress = progressReports(post);
+  try {
+    return await startWith(progress.onProgress);
+  } finally {
+    progress.end();
+  }
+}
+
+async function startWith(onProgress) {
+  const t0 = performance.now();
+  const manifest = await readManifest();
+  const downloads = new Downloads({ stallMs: manifest.stall_timeout_ms || 15_000, onProgress });
   const get = (file) => downloads.get(ASSETS, file);
   const rt = manifest.runtime;
   const cachedSnapshot = await snapshotInCache(manifest.snapshot);
@@ -269,7 +306,9 @@ async function startEngine(post) {
   got.compiled.catch(() => {}); // instantiation reports it
 
   let engine = null;
-  let fallback = useSnapshot ? "" : "the snapshot was not worth its download on this connection";
+  let fallback = useSnapshot
+    ? ""
+    : (manifest.snapshotProblem ?? (manifest.snapshot ? "the snapshot was not worth its download on this connection" : "the site has no snapshot"));
   if (useSnapshot) {
     try {
       engine = await startFrom(module.loadPyodide, manifest, got, await snapshot);

@@ -215,6 +215,21 @@ def test_a_slow_connection_starts_without_the_snapshot(visit):
     assert _snapshot_parts(visit.finished) == set()
 
 
+def test_a_malformed_snapshot_entry_means_the_plain_start(visit):
+    def handle(route):
+        response = route.fetch()
+        manifest = response.json()
+        manifest["snapshot"]["parts"][0]["raw_size"] += 1  # no longer adds up to the whole
+        route.fulfill(response=response, body=json.dumps(manifest))
+
+    visit.context.route("**/assets/engine/manifest.json", handle)
+    page = visit.page
+    page.goto(visit.base + "calculator/?" + SCENARIO_QUERY)
+    ready(page, "self_hosted")
+    assert _started(page) == ("plain", "the manifest's snapshot entry is malformed")
+    assert _snapshot_parts(visit.finished) == set()
+
+
 def _tampered(route):
     response = route.fetch()
     body = bytearray(response.body())
@@ -222,16 +237,19 @@ def _tampered(route):
     route.fulfill(response=response, body=bytes(body))
 
 
-@pytest.mark.parametrize("how", ["tampered", "blocked"])
+@pytest.mark.parametrize("how", ["tampered", "blocked", "second part blocked"])
 def test_a_bad_snapshot_falls_back_to_the_plain_start(visit, how):
     with_manifest(visit, saves_s=1e9)
-    visit.context.route(SNAPSHOT_PART, _tampered if how == "tampered" else (lambda route: route.abort()))
+    parts = re.compile(r"/snapshot\.2\.bin\.gz$") if how == "second part blocked" else SNAPSHOT_PART
+    visit.context.route(parts, _tampered if how == "tampered" else (lambda route: route.abort()))
     page = visit.page
     page.goto(visit.base + "calculator/?" + SCENARIO_QUERY)
     ready(page, "self_hosted")
     start, reason = _started(page)
     assert start == "plain"
     assert ("does not match the site's manifest" if how == "tampered" else "could not be fetched") in reason
+    if how == "second part blocked":
+        assert "snapshot.2.bin.gz" in reason
 
 
 @pytest.mark.parametrize("name", ["pyodide.mjs", "pyodide.asm.wasm"])
@@ -328,6 +346,7 @@ def test_download_progress_is_shown_while_loading(visit):
     # them even though no further byte comes to send a report.
     expect(text).not_to_have_text(re.compile(r"^0\.0 of"))
     # The bar is the one moving sign: the status line's spinner waits.
+    expect(page.locator("#calculator-status")).to_have_attribute("data-state", "loading")
     spinner = "() => getComputedStyle(document.getElementById('calculator-status'), '::before').content"
     assert page.evaluate(spinner) == "none"
     held[0].continue_()

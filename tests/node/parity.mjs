@@ -36,6 +36,13 @@ async function checked(assets, file) {
   return bytes;
 }
 
+// A snapshot part, checked and inflated to the size the manifest says.
+async function inflated(assets, part) {
+  const raw = gunzipSync(await checked(assets, part));
+  if (raw.length !== part.raw_size) fail(`${part.path} inflates to ${raw.length} bytes, not the ${part.raw_size} the manifest says`);
+  return raw;
+}
+
 async function main() {
   const [assets, inputsPath, mode] = process.argv.slice(2);
   if (!assets || !inputsPath || !["plain", "snapshot"].includes(mode)) {
@@ -51,7 +58,7 @@ async function main() {
   // The snapshot's parts, each checked and inflated, end to end.
   const snapshot =
     mode === "snapshot"
-      ? Buffer.concat(await Promise.all(manifest.snapshot.parts.map(async (part) => gunzipSync(await checked(assets, part)))))
+      ? Buffer.concat(await Promise.all(manifest.snapshot.parts.map((part) => inflated(assets, part))))
       : null;
 
   const { loadPyodide } = await import(pathToFileURL(path.join(PYODIDE_DIR, "pyodide.mjs")).href);
