@@ -269,8 +269,9 @@ def split_snapshot(raw: bytes, limit: int = SNAPSHOT_PART_MAX) -> list[tuple[byt
     raw size whose gzip files are each at most ``limit`` bytes."""
     for count in range(1, len(raw) // 65_536 + 2):
         step = -(-len(raw) // count)
+        stretches = [raw[at : at + step] for at in range(0, len(raw), step)]
         # mtime=0 and no file name: the same snapshot always gives the same files.
-        parts = [(gzip.compress(raw[at : at + step], compresslevel=9, mtime=0), len(raw[at : at + step])) for at in range(0, len(raw), step)]
+        parts = [(gzip.compress(stretch, compresslevel=9, mtime=0), len(stretch)) for stretch in stretches]
         if all(len(data) <= limit for data, _ in parts):
             return parts
     raise BundleError(f"the snapshot cannot be cut into gzip parts of at most {limit} bytes")

@@ -268,8 +268,7 @@ async function startWith(onProgress) {
   const get = (file) => downloads.get(ASSETS, file);
   const rt = manifest.runtime;
   const cachedSnapshot = await snapshotInCache(manifest.snapshot);
-  const early = cachedSnapshot ? snapshotDownload(downloads, manifest.snapshot) : null;
-  early?.catch(() => {}); // awaited below
+  let snapshot = cachedSnapshot ? snapshotDownload(downloads, manifest.snapshot) : null;
   const wasm = downloads.getWhile(ASSETS, rt["pyodide.asm.wasm"], compileWhileFetching);
   const pending = {
     mjs: get(rt["pyodide.mjs"]),
@@ -280,9 +279,10 @@ async function startWith(onProgress) {
     wheel: get(manifest.engine),
   };
   for (const promise of Object.values(pending)) promise.catch(() => {}); // awaited below
+  // (A cached snapshot is not judged: no await between its start and the catch below.)
   const useSnapshot = cachedSnapshot || (await snapshotWorthIt(manifest, downloads, pending.wasm).catch(() => false));
-  const snapshot = early ?? (useSnapshot ? snapshotDownload(downloads, manifest.snapshot) : null);
-  snapshot?.catch(() => {});
+  snapshot ??= useSnapshot ? snapshotDownload(downloads, manifest.snapshot) : null;
+  snapshot?.catch(() => {}); // awaited below
 
   // pyodide.asm.mjs (1.2 MB of JavaScript) is imported once its bytes are
   // checked, so that it compiles while the wasm and the snapshot arrive;
@@ -320,8 +320,9 @@ async function startWith(onProgress) {
   }
   engine ??= await startFrom(module.loadPyodide, manifest, got, null);
   downloads.stop();
-  const from = fallback ? "" : cachedSnapshot ? "cached" : "downloaded";
-  return { ...engine, manifest, fallback, from, seconds: (performance.now() - t0) / 1000 };
+  // How it started: "snapshot" (from the cache or downloaded) or "plain" (and why).
+  const how = fallback ? { start: "plain", snapshot: "" } : { start: "snapshot", snapshot: cachedSnapshot ? "cached" : "downloaded" };
+  return { ...engine, ...how, manifest, fallback, seconds: (performance.now() - t0) / 1000 };
 }
 
 // Once ready, the worker answers the practice requests (the default inputs
@@ -362,14 +363,14 @@ function start() {
   engine = startEngine(postMessage);
   engine.then(practise, () => {});
   engine.then(
-    ({ py, info, manifest, fallback, from, seconds }) =>
+    ({ py, info, manifest, start, snapshot, fallback, seconds }) =>
       postMessage({
         type: "status",
         status: "ready",
         message: `Python engine ready (Pyodide ${py.version}, rules ${info.rules_version}) in ${seconds.toFixed(1)} s`,
-        start: fallback ? "plain" : "snapshot",
+        start,
         fallback,
-        snapshot: from,
+        snapshot,
         pyodide_version: py.version,
         rules_version: info.rules_version,
         engine: manifest.engine.path,

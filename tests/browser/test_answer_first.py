@@ -34,12 +34,15 @@ def in_viewport(page, selector: str) -> bool:
     )
 
 
-def with_manifest(visit, **changes):
-    """Serve the site's manifest with some settings changed (as a deploy could)."""
+def with_manifest(visit, edit=None, **changes):
+    """Serve the site's manifest with some settings changed (as a deploy could),
+    and `edit(manifest)` applied."""
 
     def handle(route):
         response = route.fetch()
         manifest = response.json()
+        if edit:
+            edit(manifest)
         for key, value in changes.items():
             if key == "saves_s":
                 manifest["snapshot"]["saves_s"] = value
@@ -216,13 +219,10 @@ def test_a_slow_connection_starts_without_the_snapshot(visit):
 
 
 def test_a_malformed_snapshot_entry_means_the_plain_start(visit):
-    def handle(route):
-        response = route.fetch()
-        manifest = response.json()
-        manifest["snapshot"]["parts"][0]["raw_size"] += 1  # no longer adds up to the whole
-        route.fulfill(response=response, body=json.dumps(manifest))
+    def unbalance(manifest):
+        manifest["snapshot"]["parts"][0]["raw_size"] += 1  # the parts no longer add up to the whole
 
-    visit.context.route("**/assets/engine/manifest.json", handle)
+    with_manifest(visit, unbalance)
     page = visit.page
     page.goto(visit.base + "calculator/?" + SCENARIO_QUERY)
     ready(page, "self_hosted")
