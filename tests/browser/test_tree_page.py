@@ -55,6 +55,49 @@ def test_material_lifts_the_switching_mark_the_pages_start_with(visit):
     assert visit.errors == []
 
 
+# Every change to <html>'s class once the body exists, recorded from before
+# the page's first script. (classList.add of a class already there still
+# writes the attribute and makes a record; only a new value counts.)
+RECORD_ROOT_CLASS = """
+window.__rootClassChanges = [];
+new MutationObserver((records) => {
+  for (const record of records) {
+    const now = record.target.getAttribute("class");
+    if (record.target === document.documentElement && document.body && record.oldValue !== now)
+      window.__rootClassChanges.push(`${record.oldValue} -> ${now}`);
+  }
+}).observe(document, { attributes: true, attributeOldValue: true, subtree: true, attributeFilter: ["class"] });
+"""
+
+
+def test_material_s_bundle_changes_no_class_on_html(visit):
+    """The classes Material's bundle sets on <html> when it starts (js for
+    no-js, js-focus-visible) are set before the first render
+    (overrides/main.html), so its own changes are no-ops: each would be a
+    full restyle of the rendered page."""
+    page = visit.page
+    page.add_init_script(RECORD_ROOT_CLASS)
+    for path in ("", "about/", "calculator/"):
+        page.goto(visit.base + path)
+        # The palette code runs last in the bundle's start: once it has
+        # lifted its switching mark, the bundle has started.
+        wait_until(page, '() => !document.body.hasAttribute("data-md-color-switching")')
+        classes = page.evaluate("document.documentElement.className").split()
+        assert {"js", "js-focus-visible", "bvb-js"} <= set(classes) and "no-js" not in classes, f"/{path}: {classes}"
+        assert page.evaluate("window.__rootClassChanges") == [], f"/{path}: <html>'s class changed after the body began"
+    assert visit.errors == []
+
+
+def test_without_javascript_html_keeps_no_js(browser, site):
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(site[0] + "about/")
+        expect(page.locator("html")).to_have_class("no-js")
+    finally:
+        context.close()
+
+
 def test_every_page_loads_without_other_hosts_in_both_palettes(visit):
     page = visit.page
     for path in ("", "options/", "decision-tree/", "costs/", "rule-of-thumb/", "embedding/", "about/"):
