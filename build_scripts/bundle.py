@@ -327,6 +327,11 @@ def bundle(
     # The parts in order: each inflates to its raw_size bytes, and the worker
     # puts them end to end.
     parts = [_entry(site, f"runtime/{engine_name}/{part['name']}", raw_size=part["raw_size"]) for part in snapshot]
+    # The whole memory's sha256: a returning visitor's browser keeps the
+    # inflated memory in the site's Cache Storage and checks it against this.
+    memory = hashlib.sha256()
+    for part in snapshot:
+        memory.update(gzip.decompress(files[part["name"]]))
     manifest = {
         "pyodide_version": version,
         "rules_version": rules_version(root),
@@ -339,6 +344,7 @@ def bundle(
             "parts": parts,
             "size": sum(part["size"] for part in parts),
             "raw_size": sum(part["raw_size"] for part in parts),
+            "raw_sha256": memory.hexdigest(),
             "saves_s": SNAPSHOT_SAVES_S,
         },
     }

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # MkDocs loads hooks by path, not as a package
     sys.path.insert(0, str(ROOT))
 
-from build_scripts import bundle, csp, diagram_export, headers, page_blocks, page_html, palette_start, publish_blocks  # noqa: E402
+from build_scripts import bundle, csp, diagram_export, headers, page_blocks, page_html, palette_start, publish_blocks, search_worker  # noqa: E402
 from calculator import RuleError, default_rules  # noqa: E402
 from calculator.rules import RULES_FILE  # noqa: E402
 
@@ -87,7 +87,14 @@ def _start_switching(html: str, where: str) -> str:
 
 
 def on_post_page(output, page, config):
-    """Every page starts marked as Material's palette code marks it (palette_start)."""
+    """Every page starts marked as Material's palette code marks it
+    (palette_start); the calculator's search index waits for its engine
+    (search_worker)."""
+    if (page.meta or {}).get("engine"):
+        try:
+            output = search_worker.through_wrapper(output)
+        except search_worker.NoSearchConfig as error:
+            raise PluginError(f"{page.file.src_path}: {error}") from None
     return _start_switching(output, page.file.src_path)
 
 

@@ -4,6 +4,7 @@ and the _headers file (build_scripts.headers)."""
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
 import json
 import os
@@ -160,7 +161,6 @@ def test_the_layout_is_versioned_and_content_hashed(tmp_path: Path, fake_node_mo
 
 
 def test_the_manifest_describes_what_was_written(tmp_path: Path, fake_node_modules: Path, no_node) -> None:
-    import hashlib
 
     site = tmp_path / "site"
     manifest = bundle(site, node_modules=fake_node_modules, cache=tmp_path / "cache")
@@ -273,6 +273,8 @@ def test_the_real_pyodide_package_bundles_with_a_snapshot(tmp_path: Path) -> Non
     site_assets = tmp_path / "site" / "assets"
     memory = b"".join(gzip.decompress((site_assets / part["path"]).read_bytes()) for part in snapshot["parts"])
     assert len(memory) == snapshot["raw_size"] == sum(part["raw_size"] for part in snapshot["parts"])
+    # A returning visitor's stored copy of the memory is checked against this.
+    assert snapshot["raw_sha256"] == hashlib.sha256(memory).hexdigest()
     # The trimmed library is a fraction of Pyodide's.
     assert manifest["stdlib"]["size"] < (node_modules / "pyodide" / STDLIB).stat().st_size / 2
 

@@ -208,7 +208,8 @@ export function calculatorView(root) {
     el.status.toggleAttribute("data-downloading", !el.load.hidden);
     el.retry.hidden = state !== "error";
     // How the engine started, for the curious and for the tests: "snapshot"
-    // (from the HTTP cache or downloaded: data-engine-snapshot), or "plain"
+    // (stored on an earlier visit, from the HTTP cache, or downloaded:
+    // data-engine-snapshot), or "plain"
     // with the reason in data-engine-fallback.
     if (state === "ready") {
       root.dataset.engineStart = detail.start;

@@ -14,6 +14,11 @@ const WORKER_URL = new URL("./engine-worker.mjs", import.meta.url);
 // falls silent altogether (no message at all for this long while loading).
 const SILENCE_MS = 120_000;
 
+// The page's search worker builds its index once the engine has settled
+// (javascripts/search-worker.js): say so on this channel, and again whenever
+// that worker asks; and say when the reader opens the search before.
+const CHANNEL = "bvb-engine";
+
 class EngineClient {
   constructor() {
     this.worker = null;
@@ -23,6 +28,19 @@ class EngineClient {
     this.pending = new Map();
     this.listener = null;
     this.silence = null;
+    this.settled = false;
+    this.channel = typeof BroadcastChannel === "function" ? new BroadcastChannel(CHANNEL) : null;
+    if (this.channel) {
+      this.channel.onmessage = ({ data }) => data?.type === "search-waiting" && this._announce();
+      // A reader who opens the search before the engine has settled gets the index at once.
+      document.addEventListener("focusin", ({ target }) => {
+        if (!this.settled && target instanceof Element && target.matches(".md-search__input")) this.channel.postMessage({ type: "search-opened" });
+      });
+    }
+  }
+
+  _announce() {
+    if (this.settled) this.channel?.postMessage({ type: "engine-settled" });
   }
 
   listen(fn) {
@@ -32,6 +50,10 @@ class EngineClient {
   _set(state, detail = {}) {
     this.state = state;
     this.detail = detail;
+    if ((state === "ready" || state === "error") && !this.settled) {
+      this.settled = true;
+      this._announce();
+    }
     if (state === "error") {
       for (const { reject } of this.pending.values()) reject(new Error(detail.message));
       this.pending.clear();

@@ -193,18 +193,85 @@ def test_the_engine_starts_from_the_snapshot(visit):
     assert visit.foreign_requests() == []
 
 
-def test_a_returning_visitor_starts_from_the_cached_snapshot(visit):
+STORE = "bvb-engine-snapshot"  # the worker's Cache Storage for the inflated memory
+
+# Waits (up to `limit` ms) until the store holds `key` (with the sha256
+# `want`, if given); then {keys, size, sha256} of the store and that entry,
+# or null.
+STORED_JS = """async ([name, key, limit, want]) => {
+  const start = performance.now();
+  for (;;) {
+    const cache = await caches.open(name);
+    const entry = await cache.match(key);
+    if (entry) {
+      const bytes = await entry.arrayBuffer();
+      const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+      const sha256 = Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+      if (!want || sha256 === want) return { keys: (await cache.keys()).map((request) => request.url), size: bytes.byteLength, sha256 };
+    }
+    if (performance.now() - start > limit) return null;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}"""
+
+
+def _stored_key(visit) -> tuple[str, dict]:
+    snapshot = json.loads((visit.site / "assets/engine/manifest.json").read_text(encoding="utf-8"))["snapshot"]
+    return visit.base + f"assets/engine/snapshot-{snapshot['raw_sha256']}.bin", snapshot
+
+
+def _wait_stored(page, key: str, sha256: str | None = None) -> dict:
+    stored = page.evaluate(STORED_JS, [STORE, key, 60_000, sha256])
+    assert stored is not None, f"the worker never stored {key}"
+    return stored
+
+
+def test_a_returning_visitor_starts_from_the_stored_snapshot(visit):
     # No routes here: a routed context has no HTTP cache. The first visit
-    # judges the connection (served locally, the snapshot is worth it); the
-    # second finds every part in the browser's cache and starts from it.
+    # judges the connection (served locally, the snapshot is worth it) and
+    # keeps the inflated memory in the site's Cache Storage, replacing an
+    # older build's; the second starts from that copy and asks for no part;
+    # without it, the parts come from the browser's HTTP cache.
+    key, snapshot = _stored_key(visit)
     page = visit.page
+    page.goto(visit.base + "about/")
+    page.evaluate("([name, url]) => caches.open(name).then((c) => c.put(url, new Response('old')))", [STORE, visit.base + "assets/engine/snapshot-0.bin"])
     page.goto(visit.base + "calculator/?" + SCENARIO_QUERY)
     ready(page, "self_hosted")
     assert page.locator("#bvb-calculator").get_attribute("data-engine-snapshot") == "downloaded"
+    assert _wait_stored(page, key) == {"keys": [key], "size": snapshot["raw_size"], "sha256": snapshot["raw_sha256"]}
+
+    before = len(visit.requests)
     page.goto(visit.base + "calculator/?" + SCENARIO_QUERY + "&labeled_examples=20000")
     ready(page, "self_hosted")
     assert _started(page) == ("snapshot", "")
+    assert page.locator("#bvb-calculator").get_attribute("data-engine-snapshot") == "stored"
+    assert _snapshot_parts(visit.requests[before:]) == set()
+
+    page.evaluate("(name) => caches.delete(name)", STORE)
+    page.goto(visit.base + "calculator/?" + SCENARIO_QUERY)
+    ready(page, "self_hosted")
+    assert _started(page) == ("snapshot", "")
     assert page.locator("#bvb-calculator").get_attribute("data-engine-snapshot") == "cached"
+    assert visit.errors == []
+
+
+def test_a_damaged_stored_snapshot_is_replaced_from_the_parts(visit):
+    key, snapshot = _stored_key(visit)
+    page = visit.page
+    page.goto(visit.base + "calculator/?" + SCENARIO_QUERY)
+    ready(page, "self_hosted")
+    _wait_stored(page, key)
+    # The right length, the wrong bytes: only the sha256 can tell.
+    page.evaluate("([name, url, size]) => caches.open(name).then((c) => c.put(url, new Response(new Uint8Array(size))))", [STORE, key, snapshot["raw_size"]])
+    page.goto(visit.base + "calculator/?" + SCENARIO_QUERY)
+    ready(page, "self_hosted")
+    assert _started(page) == ("snapshot", "")
+    assert page.locator("#bvb-calculator").get_attribute("data-engine-snapshot") == "cached"
+    # The damaged copy is gone and a good one takes its place.
+    stored = _wait_stored(page, key, snapshot["raw_sha256"])
+    assert stored == {"keys": [key], "size": snapshot["raw_size"], "sha256": snapshot["raw_sha256"]}
+    assert visit.errors == []
 
 
 def test_a_slow_connection_starts_without_the_snapshot(visit):
@@ -396,3 +463,56 @@ def test_without_javascript_the_controls_that_cannot_work_say_so(browser, site):
         expect(page.locator(ANSWER)).to_contain_text(evaluate({})["recommendation"]["title"])
     finally:
         context.close()
+
+
+# ---------------------------------------------------------------------------
+# The search index waits for the engine (javascripts/search-worker.js)
+
+# Every message on the page's "bvb-engine" channel, in order.
+RECORD_CHANNEL = """
+window.__channel = [];
+if (typeof BroadcastChannel === "function")
+  new BroadcastChannel("bvb-engine").onmessage = ({ data }) => window.__channel.push(data);
+"""
+
+
+def _search(page, words: str):
+    page.keyboard.press("/")  # Material's shortcut opens search
+    field = page.locator("input.md-search__input")
+    expect(field).to_be_focused()
+    field.press_sequentially(words)  # key events: Material searches on keyup
+    results = page.locator(".md-search-result__item")
+    expect(results.first).to_be_visible(timeout=30_000)
+    assert "fine" in results.first.inner_text().lower()
+
+
+def test_the_calculator_s_search_index_waits_for_the_engine(visit):
+    page = visit.page
+    page.add_init_script(RECORD_CHANNEL)
+    page.goto(visit.base + "calculator/?" + SCENARIO_QUERY)
+    ready(page, "self_hosted")
+    wait_until(page, '() => window.__channel.some((m) => m.type === "search-released")')
+    said = [m["type"] for m in page.evaluate("window.__channel")]
+    released = next(m for m in page.evaluate("window.__channel") if m["type"] == "search-released")
+    assert released["reason"] == "engine"
+    assert said.index("engine-settled") < said.index("search-released")
+    _search(page, "fine-tune")
+    # Other pages start Material's search worker as it is.
+    page.goto(visit.base + "about/")
+    assert '"search": "../assets/javascripts/workers/' in page.content()
+    assert visit.errors == []
+
+
+def test_a_search_while_the_engine_loads_is_answered(visit):
+    held = []
+    visit.context.route("**/assets/engine/manifest.json", lambda route: held.append(route))
+    page = visit.page
+    page.add_init_script(RECORD_CHANNEL)
+    page.goto(visit.base + "calculator/")
+    _search(page, "fine-tune")
+    released = [m for m in page.evaluate("window.__channel") if m["type"] == "search-released"]
+    assert released == [{"type": "search-released", "reason": "search"}]
+    assert held, "the worker never asked for the manifest"
+    held[0].continue_()
+    ready(page)
+    assert visit.errors == []

@@ -60,6 +60,12 @@ async function main() {
     mode === "snapshot"
       ? Buffer.concat(await Promise.all(manifest.snapshot.parts.map((part) => inflated(assets, part))))
       : null;
+  // The whole memory matches the manifest's raw_sha256, which a returning
+  // visitor's stored copy is checked against.
+  if (snapshot) {
+    const got = await sha256Hex(new Uint8Array(snapshot));
+    if (got !== manifest.snapshot.raw_sha256) fail(`the snapshot's parts end to end do not match the manifest's raw_sha256 (expected ${manifest.snapshot.raw_sha256}, got ${got})`);
+  }
 
   const { loadPyodide } = await import(pathToFileURL(path.join(PYODIDE_DIR, "pyodide.mjs")).href);
   const log = (line) => process.stderr.write(`[pyodide] ${line}\n`);
