@@ -43,6 +43,12 @@ def on_config(config):
     except RuleError as error:
         raise PluginError(f"calculator/{RULES_FILE}: {error}") from None
     config["copyright"] = page_blocks.credit_line(rules)
+    search = config.plugins.get("material/search") or config.plugins.get("search")
+    if search is not None:
+        try:
+            search_worker.check_languages(search.config.get("lang") or [config.theme["language"]])
+        except search_worker.NoSearchConfig as error:
+            raise PluginError(str(error)) from None
     return config
 
 

@@ -23,6 +23,19 @@ class NoSearchConfig(ValueError):
     """The page has no Material __config with a search worker."""
 
 
+def check_languages(languages: list[str]) -> None:
+    """Material's worker imports lunr's files for a language other than
+    English relative to its own address, which the wrapper changes (the
+    wrapper sits in javascripts/, Material's worker in
+    assets/javascripts/workers/): only English search works through it."""
+    other = [language for language in languages if language != "en"]
+    if other:
+        raise NoSearchConfig(
+            f"search languages {other}: the calculator page's search wrapper ({WRAPPER}) only serves English search; "
+            "move it beside Material's worker (assets/javascripts/workers/) before adding another language"
+        )
+
+
 def through_wrapper(page_html: str) -> str:
     """``page_html`` with Material's search worker started through the wrapper."""
     match = _CONFIG.search(page_html)

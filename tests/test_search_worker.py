@@ -8,7 +8,7 @@ from urllib.parse import urljoin
 
 import pytest
 
-from build_scripts.search_worker import WRAPPER, NoSearchConfig, through_wrapper
+from build_scripts.search_worker import WRAPPER, NoSearchConfig, check_languages, through_wrapper
 
 CONFIG = re.compile(r'<script id="__config" type="application/json">(.*?)</script>', re.S)
 
@@ -52,3 +52,9 @@ def test_only_the_calculator_page_uses_the_wrapper(site):
             assert ((folder / WRAPPER).parent / worker).resolve().is_file()
         else:
             assert WRAPPER not in config["search"], relative
+
+
+def test_only_english_search_goes_through_the_wrapper():
+    check_languages(["en"])
+    with pytest.raises(NoSearchConfig, match=r"\['de'\].*assets/javascripts/workers"):
+        check_languages(["en", "de"])

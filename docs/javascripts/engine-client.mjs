@@ -29,18 +29,37 @@ class EngineClient {
     this.listener = null;
     this.silence = null;
     this.settled = false;
-    this.channel = typeof BroadcastChannel === "function" ? new BroadcastChannel(CHANNEL) : null;
-    if (this.channel) {
-      this.channel.onmessage = ({ data }) => data?.type === "search-waiting" && this._announce();
-      // A reader who opens the search before the engine has settled gets the index at once.
-      document.addEventListener("focusin", ({ target }) => {
-        if (!this.settled && target instanceof Element && target.matches(".md-search__input")) this.channel.postMessage({ type: "search-opened" });
-      });
-    }
+    this.searchOpened = false;
+    this.channel = null;
+  }
+
+  // Opened with the engine (on the calculator page), closed once the search
+  // worker has its index. A reader who opens the search before the engine
+  // has settled gets the index at once; both are said again when the search
+  // worker asks (it may start after them).
+  _openChannel() {
+    if (this.channel || typeof BroadcastChannel !== "function") return;
+    const channel = (this.channel = new BroadcastChannel(CHANNEL));
+    channel.onmessage = ({ data }) => {
+      if (data?.type === "search-waiting") this._announce();
+      else if (data?.type === "search-released") channel.close();
+    };
+    const opened = (target) => target instanceof Element && target.matches(".md-search__input");
+    this.searchOpened = opened(document.activeElement);
+    document.addEventListener("focusin", ({ target }) => {
+      if (this.searchOpened || !opened(target)) return;
+      this.searchOpened = true;
+      this._announce();
+    });
   }
 
   _announce() {
-    if (this.settled) this.channel?.postMessage({ type: "engine-settled" });
+    try {
+      if (this.settled) this.channel?.postMessage({ type: "engine-settled" });
+      else if (this.searchOpened) this.channel?.postMessage({ type: "search-opened" });
+    } catch {
+      // closed: the search worker has its index
+    }
   }
 
   listen(fn) {
@@ -90,6 +109,7 @@ class EngineClient {
 
   start() {
     if (this.worker) return;
+    this._openChannel();
     this._set("loading", { message: "Loading the engine…" });
     // The calculator page starts the worker before its scripts load
     // (overrides/main.html) and keeps what it said meanwhile.

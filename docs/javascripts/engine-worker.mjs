@@ -88,17 +88,26 @@ function snapshotComplete(snapshot, file) {
 // the browser offers no storage (an insecure context, some private modes)
 // or refuses it, nothing changes.
 const STORE = "bvb-engine-snapshot";
-const storedURL = (snapshot) => new URL(`engine/snapshot-${snapshot.raw_sha256}.bin`, ASSETS).href;
-const canStore = (snapshot) => Boolean(snapshot?.raw_sha256) && typeof caches !== "undefined";
+const STORED_PREFIX = new URL("engine/snapshot-", ASSETS).href; // this deployment's copies
+const storedURL = (snapshot) => `${STORED_PREFIX}${snapshot.raw_sha256}.bin`;
+// The lookup comes before any download: storage that does not answer at
+// once is treated as empty.
+const STORE_LOOKUP_MS = 1000;
+
+function canStore(snapshot) {
+  try {
+    return Boolean(snapshot?.raw_sha256) && typeof caches !== "undefined";
+  } catch {
+    return false; // reading `caches` itself can throw (SecurityError)
+  }
+}
 
 // The stored copy's response (its body still unread), or null.
 async function storedSnapshot(snapshot) {
   if (!canStore(snapshot)) return null;
-  try {
-    return (await (await caches.open(STORE)).match(storedURL(snapshot))) ?? null;
-  } catch {
-    return null; // storage refused: the parts, as on a first visit
-  }
+  const lookup = (async () => (await (await caches.open(STORE)).match(storedURL(snapshot))) ?? null)();
+  const late = new Promise((resolve) => setTimeout(() => resolve(null), STORE_LOOKUP_MS));
+  return Promise.race([lookup, late]).catch(() => null); // storage refused: the parts, as on a first visit
 }
 
 async function readStored(response, snapshot) {
@@ -110,13 +119,19 @@ async function readStored(response, snapshot) {
 }
 
 // Keeps the memory a start has just used (Pyodide copies it into its own
-// memory and leaves this buffer as it was), replacing any other build's.
+// memory and leaves this buffer as it was), replacing this deployment's
+// copies of other builds (another site on the same origin keeps its own).
+// A memory that does not match the manifest is not kept: it would fail the
+// next visit's check.
 async function storeSnapshot(snapshot, memory) {
   if (!canStore(snapshot)) return;
   try {
+    if ((await sha256Hex(memory)) !== snapshot.raw_sha256) throw new Error("the memory does not match the manifest's raw_sha256");
     const cache = await caches.open(STORE);
     const key = storedURL(snapshot);
-    for (const request of await cache.keys()) if (request.url !== key) await cache.delete(request);
+    for (const request of await cache.keys()) {
+      if (request.url.startsWith(STORED_PREFIX) && request.url !== key) await cache.delete(request);
+    }
     await cache.put(key, new Response(memory, { headers: { "content-type": "application/octet-stream" } }));
   } catch (error) {
     console.warn("[engine] the snapshot could not be stored for the next visit:", describe(error));
@@ -332,8 +347,13 @@ async function startWith(onProgress) {
     snapshot = readStored(stored, manifest.snapshot).catch((error) => {
       console.warn("[engine] the stored snapshot was not used:", describe(error));
       forgetStored(manifest.snapshot);
-      return snapshotInCache(manifest.snapshot).then((inCache) => {
+      // Then as if it had never been stored: the parts from the HTTP cache,
+      // or from the network if they are worth it on this connection.
+      return snapshotInCache(manifest.snapshot).then(async (inCache) => {
         from = inCache ? "cached" : "downloaded";
+        if (!inCache && !(await snapshotWorthIt(manifest, downloads, pending.wasm).catch(() => false))) {
+          throw new EngineError("snapshot", "the stored copy was damaged, and the parts are not worth their download on this connection");
+        }
         return snapshotDownload(downloads, manifest.snapshot);
       });
     });

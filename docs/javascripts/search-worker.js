@@ -19,13 +19,14 @@
 
 (() => {
   const CHANNEL = "bvb-engine";
-  const WAIT_MS = 20_000;
+  const WAIT_MS = 30_000;
   const real = new URL(new URL(self.location.href).searchParams.get("worker") || "", self.location.href);
   if (real.origin !== self.location.origin || !real.pathname.endsWith(".js")) {
     throw new Error(`search-worker.js: not a search worker of this site: ${real.href}`);
   }
   const channel = typeof BroadcastChannel === "function" ? new BroadcastChannel(CHANNEL) : null;
   let held = []; // null once handed on
+  let timer = 0;
 
   const release = (reason) => {
     if (!held) return;
@@ -44,14 +45,16 @@
     event.stopImmediatePropagation();
     held.push(event.data);
   });
-  if (channel) {
+  if (!channel) {
+    held = null; // nothing could say when: Material's worker as it is
+  } else {
     channel.onmessage = ({ data }) => {
       if (data?.type === "engine-settled") release("engine");
       else if (data?.type === "search-opened") release("search");
     };
     channel.postMessage({ type: "search-waiting" }); // a page whose engine has settled already says so again
   }
-  const timer = setTimeout(() => release("timeout"), WAIT_MS);
+  if (held) timer = setTimeout(() => release("timeout"), WAIT_MS);
 
   importScripts(real.href);
 })();
