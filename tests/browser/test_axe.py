@@ -28,7 +28,14 @@ PALETTES = {"default": "light", "slate": "dark"}
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 412, "height": 823}}
 RUNS = [("default", "desktop"), ("slate", "desktop"), ("default", "phone")]
 
+# axe reads colours as they are painted, so a fade still running (the search
+# dialog's results fade in) reads as too little contrast: every finite
+# animation and transition is let finish first (the status spinner is
+# infinite and is left alone).
 RUN_AXE = """async () => {
+  const finite = document.getAnimations().filter(
+    (a) => a.effect && a.effect.getComputedTiming().endTime !== Infinity);
+  await Promise.all(finite.map((a) => a.finished.catch(() => null)));
   const results = await axe.run(document, { resultTypes: ["violations"] });
   return results.violations.map((v) => ({
     id: v.id,
