@@ -8,8 +8,9 @@
                                  to what the engine and Pyodide import; and
                                  snapshot.1.bin.gz, snapshot.2.bin.gz, ...:
                                  Pyodide's memory with the engine imported,
-                                 in parts of at most 6 MB (gzip, served as
-                                 they are)
+                                 its free memory zeroed and the wasm's data
+                                 segments XORed out, in parts of at most
+                                 6 MB (gzip, served as they are)
     engine/manifest.json         every file above with its sha256 and size
 
 and ``<site>/_headers`` (build_scripts/headers.py). Every path under
@@ -67,7 +68,11 @@ LOCK_FILE = "pyodide-lock.json"
 # snapshot was 6.67 MB.
 SNAPSHOT_PART = "snapshot.{}.bin.gz"
 SNAPSHOT_PART_MAX = 6_000_000
-SNAPSHOT_PARTS = "snapshot-parts.json"  # in the build cache: the parts' names and raw sizes
+SNAPSHOT_PARTS = "snapshot-parts.json"  # in the build cache: the parts' names and raw sizes, the memory's sha256
+# What the snapshot's parts hold is the memory less the static data that the
+# wasm lays down (engine-start.mjs xorDataSegments): the manifest names the
+# wasm, and the worker XORs that file's data segments back in.
+SNAPSHOT_BASE = "pyodide.asm.wasm"
 RUNTIME_DIR = "assets/runtime"
 MANIFEST = "assets/engine/manifest.json"
 SNAPSHOT_SCRIPT = ROOT / "build_scripts" / "snapshot.mjs"
@@ -229,16 +234,17 @@ def _node(args: list[str], what: str) -> str:
     return done.stdout
 
 
-def engine_files(source: Path, wheel: Path, cache_root: Path) -> tuple[dict[str, bytes], list[dict]]:
+def engine_files(source: Path, wheel: Path, cache_root: Path) -> tuple[dict[str, bytes], dict]:
     """{file name: bytes} of the engine's directory (the wheel, the trimmed
-    library and the snapshot's parts), and the parts in order as [{"name",
-    "raw_size"}]. Cached by the wheel's and Pyodide's bytes."""
+    library and the snapshot's parts), and {"parts": the parts in order as
+    [{"name", "raw_size"}], "raw_sha256": the sha256 of the memory as Pyodide
+    takes it}. Cached by the wheel's and Pyodide's bytes."""
     wheel_bytes = wheel.read_bytes()
     # The scripts that take the snapshot shape its bytes as much as the inputs do.
     makers = [SNAPSHOT_SCRIPT, SNAPSHOT_SCRIPT.parent.parent / "docs" / "javascripts" / "engine-start.mjs"]
     key_parts = [wheel_bytes] + [(source / name).read_bytes() for name in ("pyodide.asm.wasm", "pyodide.asm.mjs", STDLIB)]
     key_parts += [maker.read_bytes() for maker in makers]
-    key_parts.append(f"parts of at most {SNAPSHOT_PART_MAX} bytes".encode())
+    key_parts.append(f"parts of at most {SNAPSHOT_PART_MAX} bytes, less {SNAPSHOT_BASE}".encode())
     key = sha256_bytes(b"".join(hashlib.sha256(part).digest() for part in key_parts))[:20]
     cache = cache_root / key
     if not (cache / SNAPSHOT_PARTS).is_file():
@@ -248,7 +254,7 @@ def engine_files(source: Path, wheel: Path, cache_root: Path) -> tuple[dict[str,
             trimmed = Path(temp) / STDLIB
             trimmed.write_bytes(trimmed_stdlib((source / STDLIB).read_bytes(), listed["files"]))
             raw = Path(temp) / "snapshot.bin"
-            _node(["snapshot", engine, str(source), str(wheel), str(trimmed), str(raw)], "take the engine's memory snapshot")
+            taken = json.loads(_node(["snapshot", engine, str(source), str(wheel), str(trimmed), str(raw)], "take the engine's memory snapshot"))
             cache.mkdir(parents=True, exist_ok=True)
             write_if_changed(cache / STDLIB, trimmed.read_bytes())
             parts = []
@@ -256,12 +262,13 @@ def engine_files(source: Path, wheel: Path, cache_root: Path) -> tuple[dict[str,
                 name = SNAPSHOT_PART.format(number)
                 write_if_changed(cache / name, data)
                 parts.append({"name": name, "raw_size": raw_size})
-            write_if_changed(cache / SNAPSHOT_PARTS, json.dumps(parts).encode("utf-8"))
+            listing = {"parts": parts, "raw_sha256": taken["raw_sha256"]}
+            write_if_changed(cache / SNAPSHOT_PARTS, json.dumps(listing).encode("utf-8"))
     files = {wheel.name: wheel_bytes, STDLIB: (cache / STDLIB).read_bytes()}
-    parts = json.loads((cache / SNAPSHOT_PARTS).read_text(encoding="utf-8"))
-    for part in parts:
+    listing = json.loads((cache / SNAPSHOT_PARTS).read_text(encoding="utf-8"))
+    for part in listing["parts"]:
         files[part["name"]] = (cache / part["name"]).read_bytes()
-    return files, parts
+    return files, listing
 
 
 def split_snapshot(raw: bytes, limit: int = SNAPSHOT_PART_MAX) -> list[tuple[bytes, int]]:
@@ -325,13 +332,8 @@ def bundle(
     # it sees (decompressed bytes) into wire bytes to judge the snapshot by.
     runtime["pyodide.asm.wasm"]["gzip_size"] = len(zlib.compress(wasm.read_bytes(), 6))
     # The parts in order: each inflates to its raw_size bytes, and the worker
-    # puts them end to end.
-    parts = [_entry(site, f"runtime/{engine_name}/{part['name']}", raw_size=part["raw_size"]) for part in snapshot]
-    # The whole memory's sha256: a returning visitor's browser keeps the
-    # inflated memory in the site's Cache Storage and checks it against this.
-    memory = hashlib.sha256()
-    for part in snapshot:
-        memory.update(gzip.decompress(files[part["name"]]))
+    # puts them end to end, then XORs the base's data segments back in.
+    parts = [_entry(site, f"runtime/{engine_name}/{part['name']}", raw_size=part["raw_size"]) for part in snapshot["parts"]]
     manifest = {
         "pyodide_version": version,
         "rules_version": rules_version(root),
@@ -344,7 +346,11 @@ def bundle(
             "parts": parts,
             "size": sum(part["size"] for part in parts),
             "raw_size": sum(part["raw_size"] for part in parts),
-            "raw_sha256": memory.hexdigest(),
+            "base": SNAPSHOT_BASE,
+            # The whole memory's sha256, once the base is XORed back in: a
+            # returning visitor's browser keeps that memory in the site's
+            # Cache Storage and checks it against this.
+            "raw_sha256": snapshot["raw_sha256"],
             "saves_s": SNAPSHOT_SAVES_S,
         },
     }

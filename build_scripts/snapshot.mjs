@@ -18,7 +18,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 
-import { importEngine, installWheel, startPyodide, warmUp } from "../docs/javascripts/engine-start.mjs";
+import { importEngine, installWheel, sha256Hex, startPyodide, warmUp, xorDataSegments } from "../docs/javascripts/engine-start.mjs";
 
 function fail(message) {
   process.stderr.write(`snapshot: ${message}\n`);
@@ -60,6 +60,41 @@ function makeDeterministic() {
   nodeCrypto.randomFillSync = fill;
 }
 
+// Memory that was used and freed keeps what it last held: the standard
+// library's compiled modules read while importing, the first answers'
+// work. A snapshot copies it all, and gzip has to carry those stale bytes
+// (about a sixth of the compressed snapshot). Zeroed, they cost nothing:
+// Python's garbage is collected; what lies past the allocator's break is
+// never handed out without being set first; and the allocator's free blocks
+// are taken with calloc (which clears them) in ever smaller sizes, each size
+// until the allocator would have to extend its heap for it, then all given
+// back. A margin past the break keeps the memory from growing: its size,
+// and so the snapshot's, stays what it was.
+const GROWTH_MARGIN = 1 << 18;
+
+function zeroFreeMemory(py) {
+  py.runPython("import gc; gc.collect()");
+  const m = py._module;
+  const size = m.HEAPU8.length;
+  const brk = () => m._sbrk(0) >>> 0;
+  const held = [];
+  for (let block = 1 << 22; block >= 16; block >>= 1) {
+    while (block + GROWTH_MARGIN <= m.HEAPU8.length - brk()) {
+      const before = brk();
+      const at = m._calloc(block, 1) >>> 0;
+      if (!at) break;
+      if (at + block > before) {
+        m._free(at); // carved from a heap extension, not from freed memory
+        break;
+      }
+      held.push(at);
+    }
+  }
+  for (const at of held) m._free(at);
+  m.HEAPU8.fill(0, brk());
+  if (m.HEAPU8.length !== size) throw new Error(`zeroing the free memory grew it from ${size} to ${m.HEAPU8.length} bytes`);
+}
+
 async function main() {
   const [mode, engineJson, pyodideDir, wheelPath, stdlibPath, out] = process.argv.slice(2);
   if (!["modules", "snapshot"].includes(mode) || !stdlibPath || (mode === "snapshot" && !out)) {
@@ -83,7 +118,12 @@ async function main() {
     process.stdout.write(py.pyimport(engine.support).stdlib_files() + "\n");
     return;
   }
-  await writeFile(out, py.makeMemorySnapshot());
+  zeroFreeMemory(py);
+  const snapshot = py.makeMemorySnapshot();
+  const rawSha256 = await sha256Hex(snapshot);
+  xorDataSegments(snapshot, new Uint8Array(await readFile(path.join(indexURL, "pyodide.asm.wasm"))));
+  await writeFile(out, snapshot);
+  process.stdout.write(JSON.stringify({ raw_sha256: rawSha256 }) + "\n");
 }
 
 main().then(

@@ -63,8 +63,9 @@ def no_node(monkeypatch):
         runs.append(args[0])
         if args[0] == "modules":
             return json.dumps({"archive": "/lib/python314.zip", "files": ["json/__init__.py"]})
-        Path(args[-1]).write_bytes(b"memory " + Path(args[3]).read_bytes()[:16])
-        return ""
+        memory = b"memory " + Path(args[3]).read_bytes()[:16]
+        Path(args[-1]).write_bytes(memory)
+        return json.dumps({"raw_sha256": hashlib.sha256(memory).hexdigest()})
 
     monkeypatch.setattr(bundle_module, "_node", fake)
     return runs
@@ -271,12 +272,65 @@ def test_the_real_pyodide_package_bundles_with_a_snapshot(tmp_path: Path) -> Non
     # and the parts inflate end to end to the whole memory.
     assert all(part["size"] <= bundle_module.SNAPSHOT_PART_MAX <= 50 * 2**20 // 8 for part in snapshot["parts"])
     site_assets = tmp_path / "site" / "assets"
-    memory = b"".join(gzip.decompress((site_assets / part["path"]).read_bytes()) for part in snapshot["parts"])
-    assert len(memory) == snapshot["raw_size"] == sum(part["raw_size"] for part in snapshot["parts"])
-    # A returning visitor's stored copy of the memory is checked against this.
-    assert snapshot["raw_sha256"] == hashlib.sha256(memory).hexdigest()
+    encoded = b"".join(gzip.decompress((site_assets / part["path"]).read_bytes()) for part in snapshot["parts"])
+    assert len(encoded) == snapshot["raw_size"] == sum(part["raw_size"] for part in snapshot["parts"])
+    # The parts hold the memory less the wasm's data segments. Decoded here
+    # independently of the worker's JavaScript: a returning visitor's stored
+    # copy of the decoded memory is checked against raw_sha256.
+    assert snapshot["base"] == "pyodide.asm.wasm"
+    wasm = (site_assets / manifest["runtime"][snapshot["base"]]["path"]).read_bytes()
+    memory, segments = _xor_data_segments(encoded, wasm)
+    assert snapshot["raw_sha256"] == hashlib.sha256(memory).hexdigest() != hashlib.sha256(encoded).hexdigest()
+    # The static data the runtime never changed is zeros in the parts: most
+    # of the segments' bytes (so the XOR really is what was shipped).
+    header = int.from_bytes(encoded[4:8], "little")
+    shipped = sum(encoded[header + offset : header + offset + len(data)].count(0) for offset, data in segments)
+    assert shipped > 0.9 * sum(len(data) for _, data in segments)
     # The trimmed library is a fraction of Pyodide's.
     assert manifest["stdlib"]["size"] < (node_modules / "pyodide" / STDLIB).stat().st_size / 2
+
+
+def _xor_data_segments(snapshot: bytes, wasm: bytes) -> tuple[bytes, list[tuple[int, bytes]]]:
+    """The snapshot with the wasm's active data segments XORed into its
+    memory (which starts after the header, whose length is its second
+    32-bit word), and the segments as [(address, bytes)]."""
+
+    def leb(at: int, signed: bool = False) -> tuple[int, int]:
+        value = shift = 0
+        while True:
+            byte = wasm[at]
+            at += 1
+            value |= (byte & 0x7F) << shift
+            shift += 7
+            if not byte & 0x80:
+                if signed and byte & 0x40:
+                    value -= 1 << shift
+                return value, at
+
+    segments = []
+    at = 8
+    while at < len(wasm):
+        section, size_at = wasm[at], at + 1
+        size, at = leb(size_at)
+        end = at + size
+        if section == 11:
+            count, at = leb(at)
+            for _ in range(count):
+                flags, at = leb(at)
+                assert flags == 0 and wasm[at] == 0x41, "an active segment at a constant address"
+                address, at = leb(at + 1, signed=True)
+                assert wasm[at] == 0x0B
+                length, at = leb(at + 1)
+                segments.append((address & 0xFFFFFFFF, wasm[at : at + length]))
+                at += length
+        at = end
+    out = bytearray(snapshot)
+    header = int.from_bytes(snapshot[4:8], "little")
+    for address, data in segments:
+        start = header + address
+        mixed = int.from_bytes(out[start : start + len(data)], "little") ^ int.from_bytes(data, "little")
+        out[start : start + len(data)] = mixed.to_bytes(len(data), "little")
+    return bytes(out), segments
 
 
 def test_the_worker_looks_where_the_bundle_writes() -> None:

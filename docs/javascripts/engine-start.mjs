@@ -110,3 +110,75 @@ export function warmUp(py, engine) {
     throw new EngineError("import", `The engine failed its first answers: ${pythonError(error)}`);
   }
 }
+
+// The snapshot's memory, less what the runtime's own wasm holds. A memory
+// snapshot copies the whole of Pyodide's memory, and its first megabytes are
+// the static data that pyodide.asm.wasm's data segments lay down when it is
+// instantiated (1.5 MB gzip-compressed, in the wasm already downloaded). The
+// build (build_scripts/snapshot.mjs) XORs those segments' bytes into the
+// snapshot, so that the data the runtime never changed is zeros there and
+// costs almost nothing compressed; the worker and the parity run XOR them
+// out again. XOR is its own inverse: one function does both. The memory
+// starts after the snapshot's header, whose length is its second word.
+export function xorDataSegments(snapshot, wasm) {
+  const header = new DataView(snapshot.buffer, snapshot.byteOffset, snapshot.byteLength).getUint32(4, true);
+  const memory = snapshot.subarray(header);
+  for (const { offset, bytes } of dataSegments(wasm)) {
+    if (offset + bytes.length > memory.length) throw new Error(`a data segment of the wasm ends past the snapshot's memory (${offset + bytes.length} > ${memory.length})`);
+    for (let i = 0; i < bytes.length; i += 1) memory[offset + i] ^= bytes[i];
+  }
+  return snapshot;
+}
+
+// The active data segments of a wasm module: [{offset, bytes}]. Pyodide's
+// main module places each at a constant address (i32.const); any other form
+// is refused, since its address would only be known at run time.
+export function dataSegments(wasm) {
+  const bytes = wasm instanceof Uint8Array ? wasm : new Uint8Array(wasm);
+  let at = 8; // after the magic number and the version
+  const uleb = () => {
+    let value = 0;
+    let shift = 0;
+    for (;;) {
+      const byte = bytes[at++];
+      value += (byte & 0x7f) * 2 ** shift;
+      shift += 7;
+      if (!(byte & 0x80)) return value;
+      if (at >= bytes.length) throw new Error("the wasm ends inside a number");
+    }
+  };
+  const sleb32 = () => {
+    let value = 0;
+    let shift = 0;
+    let byte;
+    do {
+      byte = bytes[at++];
+      value |= (byte & 0x7f) << shift;
+      shift += 7;
+    } while (byte & 0x80 && shift < 35);
+    return shift < 32 && byte & 0x40 ? value | (-1 << shift) : value;
+  };
+  const segments = [];
+  while (at < bytes.length) {
+    const id = bytes[at++];
+    const size = uleb();
+    const end = at + size;
+    if (id !== 11) {
+      at = end;
+      continue;
+    }
+    const count = uleb();
+    for (let n = 0; n < count; n += 1) {
+      const flags = uleb();
+      if (flags !== 0 || bytes[at] !== 0x41) throw new Error(`data segment ${n} of the wasm has no constant address (flags ${flags})`);
+      at += 1;
+      const offset = sleb32() >>> 0;
+      if (bytes[at++] !== 0x0b) throw new Error(`data segment ${n} of the wasm has an address that is not a plain constant`);
+      const length = uleb();
+      segments.push({ offset, bytes: bytes.subarray(at, at + length) });
+      at += length;
+    }
+    if (at !== end) throw new Error("the wasm's data section does not end where its size says");
+  }
+  return segments;
+}

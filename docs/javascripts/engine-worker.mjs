@@ -32,7 +32,7 @@
 // A failed start is final for this worker: the page makes a new one to retry.
 
 import { Downloads, gunzipInto } from "./engine-fetch.mjs";
-import { EngineError, describe, importEngine, installWheel, sha256Hex, startPyodide } from "./engine-start.mjs";
+import { EngineError, describe, importEngine, installWheel, sha256Hex, startPyodide, xorDataSegments } from "./engine-start.mjs";
 
 const ASSETS = new URL("../assets/", import.meta.url);
 const PROGRESS_MS = 100;
@@ -57,7 +57,7 @@ async function readManifest() {
     typeof manifest.engine.module === "string";
   if (!complete) throw new EngineError("manifest", "The engine manifest is incomplete: rebuild the site");
   // The snapshot is optional: a malformed entry means the plain start.
-  if (manifest.snapshot && !snapshotComplete(manifest.snapshot, file)) {
+  if (manifest.snapshot && !(snapshotComplete(manifest.snapshot, file) && manifest.snapshot.base === "pyodide.asm.wasm")) {
     manifest.snapshot = null;
     manifest.snapshotProblem = "the manifest's snapshot entry is malformed";
   }
@@ -65,7 +65,8 @@ async function readManifest() {
 }
 
 // The snapshot comes in parts, each a gzip file inflating to the next
-// raw_size bytes of the memory (build_scripts/bundle.py).
+// raw_size bytes of the memory less its base, the wasm's static data
+// (build_scripts/bundle.py; engine-start.mjs xorDataSegments).
 function snapshotComplete(snapshot, file) {
   const parts = snapshot.parts;
   return (
@@ -188,9 +189,11 @@ async function snapshotInCache(snapshot) {
 }
 
 // The snapshot's memory: its parts download at once (each checked) and each
-// inflates into its own stretch of one buffer as it arrives. The first part
-// that fails stops the others: the plain start needs none of their bytes.
-async function snapshotDownload(downloads, snapshot) {
+// inflates into its own stretch of one buffer as it arrives; then the wasm's
+// data segments (its checked bytes, from `wasm()`) are XORed back in. The
+// first part that fails stops the others: the plain start needs none of
+// their bytes.
+async function snapshotDownload(downloads, snapshot, wasm) {
   let memory;
   try {
     memory = new Uint8Array(snapshot.raw_size);
@@ -214,7 +217,12 @@ async function snapshotDownload(downloads, snapshot) {
     stop.abort(error);
     throw error;
   }
-  return memory;
+  const base = await wasm();
+  try {
+    return xorDataSegments(memory, base);
+  } catch (error) {
+    throw new EngineError("snapshot", `its base, the wasm's data, could not be read: ${describe(error)}`);
+  }
 }
 
 // Pyodide fetches pyodide.asm.wasm, the standard library and its lock file
@@ -343,6 +351,9 @@ async function startWith(onProgress) {
   // Where the snapshot comes from, once chosen: "stored", "cached" or "downloaded".
   let from = stored ? "stored" : cachedSnapshot ? "cached" : "downloaded";
   let snapshot = null;
+  // The wasm's checked bytes, once its download (started below) has them:
+  // a downloaded snapshot is the memory less the wasm's data.
+  const wasmBytes = () => pending.wasm;
   if (stored) {
     snapshot = readStored(stored, manifest.snapshot).catch((error) => {
       console.warn("[engine] the stored snapshot was not used:", describe(error));
@@ -354,10 +365,10 @@ async function startWith(onProgress) {
         if (!inCache && !(await snapshotWorthIt(manifest, downloads, pending.wasm).catch(() => false))) {
           throw new EngineError("snapshot", "the stored copy was damaged, and the parts are not worth their download on this connection");
         }
-        return snapshotDownload(downloads, manifest.snapshot);
+        return snapshotDownload(downloads, manifest.snapshot, wasmBytes);
       });
     });
-  } else if (cachedSnapshot) snapshot = snapshotDownload(downloads, manifest.snapshot);
+  } else if (cachedSnapshot) snapshot = snapshotDownload(downloads, manifest.snapshot, wasmBytes);
   const wasm = downloads.getWhile(ASSETS, rt["pyodide.asm.wasm"], compileWhileFetching);
   const pending = {
     mjs: get(rt["pyodide.mjs"]),
@@ -370,7 +381,7 @@ async function startWith(onProgress) {
   for (const promise of Object.values(pending)) promise.catch(() => {}); // awaited below
   // (A stored or cached snapshot is not judged: no await between its start and the catch below.)
   const useSnapshot = Boolean(snapshot) || (await snapshotWorthIt(manifest, downloads, pending.wasm).catch(() => false));
-  snapshot ??= useSnapshot ? snapshotDownload(downloads, manifest.snapshot) : null;
+  snapshot ??= useSnapshot ? snapshotDownload(downloads, manifest.snapshot, wasmBytes) : null;
   snapshot?.catch(() => {}); // awaited below
 
   // pyodide.asm.mjs (1.2 MB of JavaScript) is imported once its bytes are

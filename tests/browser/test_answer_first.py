@@ -3,6 +3,8 @@ its runtime is checked and robust (snapshot, fallback, stalls, retry)."""
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import json
 import re
 
@@ -304,9 +306,48 @@ def _tampered(route):
     route.fulfill(response=response, body=bytes(body))
 
 
+def in_two_parts(visit, **changes):
+    """Serve the site's snapshot cut into two parts (a larger snapshot is, at
+    6 MB a part), at URLs of their own, with a manifest that lists them."""
+    manifest = json.loads((visit.site / "assets/engine/manifest.json").read_text(encoding="utf-8"))
+    whole = b"".join(gzip.decompress((visit.site / "assets" / part["path"]).read_bytes()) for part in manifest["snapshot"]["parts"])
+    folder = manifest["snapshot"]["parts"][0]["path"].rsplit("/", 1)[0]
+    half = len(whole) // 2
+    bodies = {}
+    parts = []
+    for number, stretch in enumerate((whole[:half], whole[half:]), start=1):
+        body = gzip.compress(stretch, mtime=0)
+        path = f"{folder}/snapshot.{number}.bin.gz"
+        bodies[visit.base + "assets/" + path] = body
+        parts.append({"path": path, "sha256": hashlib.sha256(body).hexdigest(), "size": len(body), "raw_size": len(stretch)})
+
+    def edit(manifest):
+        manifest["snapshot"].update(parts=parts, size=sum(part["size"] for part in parts))
+
+    with_manifest(visit, edit, **changes)
+    def serve(body):
+        return lambda route: route.fulfill(body=body, content_type="application/gzip")
+
+    for url, body in bodies.items():
+        visit.context.route(url, serve(body))
+    return parts
+
+
+def test_a_snapshot_in_parts_is_put_together(visit):
+    parts = in_two_parts(visit, saves_s=1e9)
+    page = visit.page
+    page.goto(visit.base + "calculator/?" + SCENARIO_QUERY)
+    ready(page, "self_hosted")
+    assert _started(page) == ("snapshot", "")
+    assert _snapshot_parts(visit.finished) == {visit.base + "assets/" + part["path"] for part in parts}
+
+
 @pytest.mark.parametrize("how", ["tampered", "blocked", "second part blocked"])
 def test_a_bad_snapshot_falls_back_to_the_plain_start(visit, how):
-    with_manifest(visit, saves_s=1e9)
+    if how == "second part blocked":
+        in_two_parts(visit, saves_s=1e9)
+    else:
+        with_manifest(visit, saves_s=1e9)
     parts = re.compile(r"/snapshot\.2\.bin\.gz$") if how == "second part blocked" else SNAPSHOT_PART
     visit.context.route(parts, _tampered if how == "tampered" else (lambda route: route.abort()))
     page = visit.page

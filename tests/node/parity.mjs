@@ -19,7 +19,7 @@ import { gunzipSync } from "node:zlib";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
-import { importEngine, installWheel, sha256Hex, startPyodide } from "../../docs/javascripts/engine-start.mjs";
+import { importEngine, installWheel, sha256Hex, startPyodide, xorDataSegments } from "../../docs/javascripts/engine-start.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const PYODIDE_DIR = path.join(ROOT, "node_modules", "pyodide") + path.sep;
@@ -55,16 +55,20 @@ async function main() {
   const inputs = JSON.parse(await readFile(inputsPath, "utf8"));
   await checked(assets, manifest.stdlib);
   const wheel = await checked(assets, manifest.engine);
-  // The snapshot's parts, each checked and inflated, end to end.
+  // The snapshot's parts, each checked and inflated, end to end, with its
+  // base (the wasm's data segments) XORed back in, as the worker does.
   const snapshot =
     mode === "snapshot"
-      ? Buffer.concat(await Promise.all(manifest.snapshot.parts.map((part) => inflated(assets, part))))
+      ? xorDataSegments(
+          new Uint8Array(Buffer.concat(await Promise.all(manifest.snapshot.parts.map((part) => inflated(assets, part))))),
+          await checked(assets, manifest.runtime[manifest.snapshot.base]),
+        )
       : null;
   // The whole memory matches the manifest's raw_sha256, which a returning
   // visitor's stored copy is checked against.
   if (snapshot) {
     const got = await sha256Hex(new Uint8Array(snapshot));
-    if (got !== manifest.snapshot.raw_sha256) fail(`the snapshot's parts end to end do not match the manifest's raw_sha256 (expected ${manifest.snapshot.raw_sha256}, got ${got})`);
+    if (got !== manifest.snapshot.raw_sha256) fail(`the snapshot's parts end to end, less their base, do not match the manifest's raw_sha256 (expected ${manifest.snapshot.raw_sha256}, got ${got})`);
   }
 
   const { loadPyodide } = await import(pathToFileURL(path.join(PYODIDE_DIR, "pyodide.mjs")).href);
