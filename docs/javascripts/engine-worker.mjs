@@ -114,9 +114,15 @@ async function storedSnapshot(snapshot) {
 async function readStored(response, snapshot) {
   const memory = new Uint8Array(await response.arrayBuffer());
   if (memory.length !== snapshot.raw_size) throw new Error(`it holds ${memory.length} bytes, not the ${snapshot.raw_size} the manifest says`);
+  return memory;
+}
+
+// The stored copy's check against the manifest. The browser computes the
+// digest on a thread of its own (it copies the bytes first), so Pyodide
+// starts from the copy meanwhile; nothing is answered before it passes.
+async function storedCheck(memory, snapshot) {
   const got = await sha256Hex(memory);
   if (got !== snapshot.raw_sha256) throw new Error(`its sha256 is ${got}, not the manifest's ${snapshot.raw_sha256}`);
-  return memory;
 }
 
 // Keeps the memory a start has just used (Pyodide copies it into its own
@@ -354,20 +360,21 @@ async function startWith(onProgress) {
   // The wasm's checked bytes, once its download (started below) has them:
   // a downloaded snapshot is the memory less the wasm's data.
   const wasmBytes = () => pending.wasm;
+  // A stored copy that cannot be read or fails its check is deleted; then
+  // as if it had never been stored: the parts from the HTTP cache, or from
+  // the network if they are worth it on this connection.
+  const storedFailed = async (error) => {
+    console.warn("[engine] the stored snapshot was not used:", describe(error));
+    forgetStored(manifest.snapshot);
+    const inCache = await snapshotInCache(manifest.snapshot);
+    from = inCache ? "cached" : "downloaded";
+    if (!inCache && !(await snapshotWorthIt(manifest, downloads, pending.wasm).catch(() => false))) {
+      throw new EngineError("snapshot", "the stored copy was damaged, and the parts are not worth their download on this connection");
+    }
+    return snapshotDownload(downloads, manifest.snapshot, wasmBytes);
+  };
   if (stored) {
-    snapshot = readStored(stored, manifest.snapshot).catch((error) => {
-      console.warn("[engine] the stored snapshot was not used:", describe(error));
-      forgetStored(manifest.snapshot);
-      // Then as if it had never been stored: the parts from the HTTP cache,
-      // or from the network if they are worth it on this connection.
-      return snapshotInCache(manifest.snapshot).then(async (inCache) => {
-        from = inCache ? "cached" : "downloaded";
-        if (!inCache && !(await snapshotWorthIt(manifest, downloads, pending.wasm).catch(() => false))) {
-          throw new EngineError("snapshot", "the stored copy was damaged, and the parts are not worth their download on this connection");
-        }
-        return snapshotDownload(downloads, manifest.snapshot, wasmBytes);
-      });
-    });
+    snapshot = readStored(stored, manifest.snapshot).catch(storedFailed);
   } else if (cachedSnapshot) snapshot = snapshotDownload(downloads, manifest.snapshot, wasmBytes);
   const wasm = downloads.getWhile(ASSETS, rt["pyodide.asm.wasm"], compileWhileFetching);
   const pending = {
@@ -411,8 +418,18 @@ async function startWith(onProgress) {
     : (manifest.snapshotProblem ?? (manifest.snapshot ? "the snapshot was not worth its download on this connection" : "the site has no snapshot"));
   if (useSnapshot) {
     try {
-      const memory = await snapshot;
-      engine = await startFrom(module.loadPyodide, manifest, got, memory);
+      let memory = await snapshot;
+      if (from === "stored") {
+        // Started while the copy is checked; a copy that fails the check
+        // gives way to the parts, whatever its start did.
+        const checked = storedCheck(memory, manifest.snapshot);
+        const first = await startFrom(module.loadPyodide, manifest, got, memory).then((value) => ({ value }), (error) => ({ error }));
+        const problem = await checked.then(() => null, (error) => error);
+        if (!problem && first.error) throw first.error;
+        if (!problem) engine = first.value;
+        else memory = await storedFailed(problem);
+      }
+      engine ??= await startFrom(module.loadPyodide, manifest, got, memory);
       // Kept for the next visit once this one is answering (after the ready message).
       if (from !== "stored") setTimeout(() => storeSnapshot(manifest.snapshot, memory), 0);
     } catch (error) {
