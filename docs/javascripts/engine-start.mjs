@@ -53,10 +53,15 @@ function watchWasmFailure() {
 }
 
 // loadPyodide with every file from indexURL: nothing may come from a CDN.
+// Pyodide keeps its options after the start (as its private API's config),
+// a snapshot's memory among them, which it has copied into its own by then:
+// that reference is dropped, so the worker does not hold the memory twice.
 export async function startPyodide(loadPyodide, indexURL, options = {}) {
   const watch = watchWasmFailure();
   try {
-    return await Promise.race([loadPyodide({ indexURL, packageBaseUrl: indexURL, ...options }), watch.failed]);
+    const py = await Promise.race([loadPyodide({ indexURL, packageBaseUrl: indexURL, ...options }), watch.failed]);
+    if (options._loadSnapshot && py._api?.config) delete py._api.config._loadSnapshot;
+    return py;
   } catch (error) {
     if (error instanceof EngineError) throw error;
     throw new EngineError("runtime", `The Python runtime failed to start: ${describe(error)}`);

@@ -94,6 +94,8 @@ async function main() {
     pyodide: py.version,
     python: py.runPython("import sys; sys.version.split()[0]"),
     start: mode,
+    // Whether Pyodide still holds the snapshot's input (startPyodide drops it).
+    snapshot_input_kept: Boolean(py._api?.config && "_loadSnapshot" in py._api.config),
     engine: info,
     evaluate: inputs.evaluate.map((text) => run(evaluateJson, text)),
     answer: inputs.answer.map((text) => run(answer, text)),
