@@ -31,18 +31,19 @@ class EngineClient {
     this.settled = false;
     this.searchOpened = false;
     this.channel = null;
+    this.retried = false;
   }
 
-  // Opened with the engine (on the calculator page), closed once the search
-  // worker has its index. A reader who opens the search before the engine
-  // has settled gets the index at once; both are said again when the search
-  // worker asks (it may start after them).
+  // Opened with the engine (on the calculator page). A reader who opens the
+  // search before the engine has settled gets the index at once; both are
+  // said again when the search worker asks (it may start after them). The
+  // channel reaches every tab of the site, so it stays open: another tab's
+  // search worker saying it has its index says nothing of this page's.
   _openChannel() {
     if (this.channel || typeof BroadcastChannel !== "function") return;
     const channel = (this.channel = new BroadcastChannel(CHANNEL));
     channel.onmessage = ({ data }) => {
       if (data?.type === "search-waiting") this._announce();
-      else if (data?.type === "search-released") channel.close();
     };
     const opened = (target) => target instanceof Element && target.matches(".md-search__input");
     this.searchOpened = opened(document.activeElement);
@@ -58,7 +59,7 @@ class EngineClient {
       if (this.settled) this.channel?.postMessage({ type: "engine-settled" });
       else if (this.searchOpened) this.channel?.postMessage({ type: "search-opened" });
     } catch {
-      // closed: the search worker has its index
+      // the channel is closed (the page is going away): nobody to tell
     }
   }
 
@@ -129,7 +130,9 @@ class EngineClient {
     const failed = (message) => this.worker === worker && this._set("error", { message: `The engine's worker failed: ${message || "it could not be loaded"}.` });
     worker.onmessage = (event) => this.worker === worker && this._onMessage(event.data || {});
     worker.onerror = (event) => failed(event.message);
-    if (!early) worker.postMessage({ type: "warm" });
+    // A retry starts afresh: the worker drops the snapshot it stored on an
+    // earlier visit, in case that copy is what made the last start fail.
+    if (!early) worker.postMessage({ type: "warm", fresh: this.retried });
     // What the worker said meanwhile, in order; of its progress reports only
     // the latest counts.
     const said = early?.messages ?? [];
@@ -142,6 +145,7 @@ class EngineClient {
     this.worker?.terminate();
     this.worker = null;
     this.state = "idle";
+    this.retried = true;
     this.start();
   }
 

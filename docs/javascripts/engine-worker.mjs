@@ -19,6 +19,8 @@
 //
 // Messages, page -> worker:
 //   {type: "warm"}                               start loading, answer nothing
+//   {type: "warm", fresh: true}                  the same, after a failed start
+//                                                (the stored snapshot is dropped)
 //   {type: "answer", id, request: "<json>"}      request = {"query", "page_url"}
 // worker -> page:
 //   {type: "progress", loaded, total}            bytes of the downloads so far
@@ -84,10 +86,13 @@ function snapshotComplete(snapshot, file) {
 // manifest). Inflating the parts is the costliest step of a returning
 // visitor's start (about 0.35 s of this worker's time on a 2-core machine,
 // against 0.15 s to read and check the stored copy), so a returning visitor
-// skips it. The stored copy is checked against the manifest's raw_sha256
-// like any download; one that fails is deleted and the parts are used. Where
-// the browser offers no storage (an insecure context, some private modes)
-// or refuses it, nothing changes.
+// skips it. Pyodide starts from the stored copy while it is checked against
+// the manifest's raw_sha256, and nothing is answered before the check
+// passes; a copy that fails is deleted and the parts are used. A retry after
+// a failed start drops the copy first (one that hung the start would
+// otherwise hang every visit), and every start, once ready, deletes the
+// copies of other builds. Where the browser offers no storage (an insecure
+// context, some private modes) or refuses it, nothing changes.
 const STORE = "bvb-engine-snapshot";
 const STORED_PREFIX = new URL("engine/snapshot-", ASSETS).href; // this deployment's copies
 const storedURL = (snapshot) => `${STORED_PREFIX}${snapshot.raw_sha256}.bin`;
@@ -125,38 +130,44 @@ async function storedCheck(memory, snapshot) {
   if (got !== snapshot.raw_sha256) throw new Error(`its sha256 is ${got}, not the manifest's ${snapshot.raw_sha256}`);
 }
 
+// Deletes this deployment's stored copies (another site on the same origin
+// keeps its own) but the current build's, or every one when `keep` is
+// false or the build has no snapshot to store.
+async function pruneStored(snapshot, keep = true) {
+  try {
+    if (typeof caches === "undefined" || !(await caches.has(STORE))) return;
+    const cache = await caches.open(STORE);
+    const kept = keep && snapshot?.raw_sha256 ? storedURL(snapshot) : null;
+    for (const request of await cache.keys()) {
+      if (request.url.startsWith(STORED_PREFIX) && request.url !== kept) await cache.delete(request);
+    }
+  } catch {
+    // no storage, or it refused: nothing stored to prune
+  }
+}
+
+const forgetStored = (snapshot) => pruneStored(snapshot, false);
+
 // Keeps the memory a start has just used (Pyodide copies it into its own
-// memory and leaves this buffer as it was), replacing this deployment's
-// copies of other builds (another site on the same origin keeps its own).
-// A memory that does not match the manifest is not kept: it would fail the
-// next visit's check.
+// memory and leaves this buffer as it was), in place of other builds'
+// copies. A memory that does not match the manifest is not kept: it would
+// fail the next visit's check.
 async function storeSnapshot(snapshot, memory) {
   if (!canStore(snapshot)) return;
   try {
     if ((await sha256Hex(memory)) !== snapshot.raw_sha256) throw new Error("the memory does not match the manifest's raw_sha256");
+    await pruneStored(snapshot);
     const cache = await caches.open(STORE);
-    const key = storedURL(snapshot);
-    for (const request of await cache.keys()) {
-      if (request.url.startsWith(STORED_PREFIX) && request.url !== key) await cache.delete(request);
-    }
-    await cache.put(key, new Response(memory, { headers: { "content-type": "application/octet-stream" } }));
+    await cache.put(storedURL(snapshot), new Response(memory, { headers: { "content-type": "application/octet-stream" } }));
   } catch (error) {
     console.warn("[engine] the snapshot could not be stored for the next visit:", describe(error));
-  }
-}
-
-async function forgetStored(snapshot) {
-  try {
-    await (await caches.open(STORE)).delete(storedURL(snapshot));
-  } catch {
-    // nothing to forget, or no storage
   }
 }
 
 // Decide, from how fast the runtime's wasm arrives, whether the snapshot's
 // bytes are worth fetching: only when they should arrive in less time than
 // the snapshot saves (manifest: snapshot.saves_s). On a slow connection its
-// 6 MB cost more than they save. The wasm is needed either way and is the
+// megabytes cost more than they save. The wasm is needed either way and is the
 // best sample of the connection (3.5 MB gzip); its first quarter is enough
 // to judge by, so that the snapshot's download starts while the rest of the
 // wasm arrives.
@@ -337,22 +348,23 @@ function progressReports(post) {
   };
 }
 
-async function startEngine(post) {
+async function startEngine(post, fresh) {
   const progress = progressReports(post);
   try {
-    return await startWith(progress.onProgress);
+    return await startWith(progress.onProgress, fresh);
   } finally {
     progress.end();
   }
 }
 
-async function startWith(onProgress) {
+async function startWith(onProgress, fresh) {
   const t0 = performance.now();
   const manifest = await readManifest();
   const downloads = new Downloads({ stallMs: manifest.stall_timeout_ms || 15_000, onProgress });
   const get = (file) => downloads.get(ASSETS, file);
   const rt = manifest.runtime;
-  const stored = await storedSnapshot(manifest.snapshot);
+  if (fresh) await forgetStored(manifest.snapshot);
+  const stored = fresh ? null : await storedSnapshot(manifest.snapshot);
   const cachedSnapshot = !stored && (await snapshotInCache(manifest.snapshot));
   // Where the snapshot comes from, once chosen: "stored", "cached" or "downloaded".
   let from = stored ? "stored" : cachedSnapshot ? "cached" : "downloaded";
@@ -435,12 +447,15 @@ async function startWith(onProgress) {
     } catch (error) {
       if (error?.stage === "stalled") throw error;
       fallback = `the snapshot could not be used (${describe(error)})`;
-      if (from === "stored") forgetStored(manifest.snapshot);
       console.warn("[engine] starting without the snapshot:", fallback);
     }
   }
   engine ??= await startFrom(module.loadPyodide, manifest, got, null);
   downloads.stop();
+  // Other builds' stored copies go, whichever way this start went (a copy
+  // that failed its check is gone already; one whose start failed for some
+  // other reason is still good and stays).
+  if (fallback || from === "stored") setTimeout(() => pruneStored(manifest.snapshot), 0);
   // How it started: "snapshot" (stored, cached or downloaded) or "plain" (and why).
   const how = fallback ? { start: "plain", snapshot: "" } : { start: "snapshot", snapshot: from };
   return { ...engine, ...how, manifest, fallback, seconds: (performance.now() - t0) / 1000 };
@@ -478,10 +493,10 @@ function practise({ py, manifest, answer }) {
 
 let engine = null; // the start-up promise, made on the first message
 
-function start() {
+function start(fresh = false) {
   if (engine) return engine;
   postMessage({ type: "status", status: "loading", message: "Loading the Python engine…" });
-  engine = startEngine(postMessage);
+  engine = startEngine(postMessage, fresh);
   engine.then(practise, () => {});
   engine.then(
     ({ py, info, manifest, start, snapshot, fallback, seconds }) =>
@@ -504,7 +519,7 @@ function start() {
 function onMessage({ data }) {
   if (!data || typeof data !== "object") return;
   if (data.type === "warm") {
-    start().catch(() => {}); // reported by a status message
+    start(data.fresh === true).catch(() => {}); // reported by a status message
     return;
   }
   if (data.type !== "answer") return;

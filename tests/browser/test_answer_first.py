@@ -121,11 +121,19 @@ def test_a_scenario_links_inputs_show_before_the_engine(visit):
     # The build's default answer is not shown as this link's.
     expect(page.locator(f"{RESULT} .bvb-recommendation")).to_be_hidden()
     expect(page.locator(f"{ANSWER} .bvb-summary-title")).to_be_hidden()
+    # Nor is the default answer's path on the diagram.
+    diagram = page.locator("#bvb-live-diagram")
+    expect(diagram.locator(".is-on-path, .is-answer")).to_have_count(0)
+    expect(diagram.locator("svg.has-path")).to_have_count(0)
     # And the form is editable meanwhile.
     assert not page.locator("#bvb-form").evaluate("(form) => form.inert")
     assert held, "the worker never asked for the manifest"
     held[0].continue_()
-    ready(page, evaluate(SCENARIO)["recommendation"]["id"])
+    leaf = evaluate(SCENARIO)["recommendation"]["id"]
+    ready(page, leaf)
+    # The engine's answer draws the link's own path.
+    expect(diagram.locator(f'[data-node="{leaf}"][data-kind="leaf"].is-answer')).to_have_count(1)
+    expect(diagram.locator("svg.has-path")).to_have_count(1)
 
 
 def test_the_live_engine_keeps_the_builds_answer_when_it_agrees(visit):
@@ -290,6 +298,51 @@ def test_a_damaged_stored_snapshot_is_replaced_from_the_parts(visit, damage):
     assert visit.errors == []
 
 
+def test_a_retry_starts_without_the_stored_snapshot(visit):
+    # A stored copy that made the start fail (or hang, until the page's
+    # silence watch gives up) would fail every visit: a retry drops it.
+    key, snapshot = _stored_key(visit)
+    page = visit.page
+    page.goto(visit.base + "calculator/?" + SCENARIO_QUERY)
+    ready(page, "self_hosted")
+    _wait_stored(page, key)
+    visit.context.route("**/pyodide.mjs", lambda route: route.fulfill(status=404, body="gone"))
+    page.goto(visit.base + "calculator/?" + SCENARIO_QUERY)
+    expect(page.locator(f'{RESULT}[data-status="error"]')).to_have_count(1, timeout=90_000)
+    visit.context.unroute("**/pyodide.mjs")
+    page.locator("#bvb-engine-retry").click()
+    ready(page, "self_hosted")
+    assert _started(page) == ("snapshot", "")
+    assert page.locator("#bvb-calculator").get_attribute("data-engine-snapshot") != "stored"
+    # The retry's own memory is stored again for the next visit.
+    assert _wait_stored(page, key, snapshot["raw_sha256"])["keys"] == [key]
+
+
+# Waits (up to `limit` ms) until the store no longer holds `url`; then the
+# store's keys, or null.
+PRUNED_JS = """async ([name, url, limit]) => {
+  const start = performance.now();
+  for (;;) {
+    const keys = (await (await caches.open(name)).keys()).map((request) => request.url);
+    if (!keys.includes(url)) return keys;
+    if (performance.now() - start > limit) return null;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}"""
+
+
+def test_a_plain_start_still_deletes_other_builds_stored_snapshots(visit):
+    with_manifest(visit, saves_s=0)  # a slow connection: nothing new is stored
+    page = visit.page
+    page.goto(visit.base + "about/")
+    old = visit.base + "assets/engine/snapshot-0.bin"
+    page.evaluate("([name, url]) => caches.open(name).then((c) => c.put(url, new Response('old')))", [STORE, old])
+    page.goto(visit.base + "calculator/?" + SCENARIO_QUERY)
+    ready(page, "self_hosted")
+    assert _started(page)[0] == "plain"
+    assert page.evaluate(PRUNED_JS, [STORE, old, 60_000]) == []
+
+
 def test_a_slow_connection_starts_without_the_snapshot(visit):
     with_manifest(visit, saves_s=0)  # never worth it
     page = visit.page
@@ -441,6 +494,28 @@ def test_a_stalled_download_fails_and_can_be_retried(visit):
     expect(retry).to_be_hidden()
 
 
+def test_a_slow_but_steady_download_is_not_a_stall(visit):
+    # The stall watch fires when no byte arrives for its interval, not when
+    # the whole download takes longer than that: at 4 Mbit/s the plain start's
+    # files take several times the 1.5 s interval, arriving all the while.
+    stall_ms = 1500
+    with_manifest(visit, stall_timeout_ms=stall_ms, saves_s=0)
+    page = visit.page
+    cdp = visit.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 40, "downloadThroughput": 4e6 / 8, "uploadThroughput": 4e6 / 8},
+    )
+    page.goto(visit.base + "calculator/?" + SCENARIO_QUERY)
+    ready(page, "self_hosted")
+    expect(page.locator("#calculator-status")).not_to_contain_text("stalled")
+    expect(page.locator("#bvb-calculator")).to_have_attribute("data-engine-start", "plain")
+    # The throttle held: the download lasted well past the stall interval.
+    took_ms = page.evaluate("() => performance.now()")
+    assert took_ms > 3 * stall_ms, f"the engine was ready after {took_ms:.0f} ms: the throttle did not hold"
+
+
 def test_a_scenario_link_whose_engine_cannot_load_says_so_and_keeps_saying_it(visit):
     visit.context.route("**/assets/engine/manifest.json", lambda route: route.fulfill(status=404, body="gone"))
     page = visit.page
@@ -528,8 +603,11 @@ def test_without_javascript_the_controls_that_cannot_work_say_so(browser, site):
 # its answer to the setup: the index is built).
 RECORD_CHANNEL = """
 window.__channel = [];
-if (typeof BroadcastChannel === "function")
-  new BroadcastChannel("bvb-engine").onmessage = ({ data }) => window.__channel.push(data);
+if (typeof BroadcastChannel === "function") {
+  // Held by the window: a channel nothing refers to may be collected.
+  window.__recorder = new BroadcastChannel("bvb-engine");
+  window.__recorder.onmessage = ({ data }) => window.__channel.push(data);
+}
 const NativeWorker = window.Worker;
 window.Worker = class extends NativeWorker {
   constructor(url, options) {
@@ -567,6 +645,30 @@ def test_the_calculator_s_search_index_waits_for_the_engine(visit):
     page.goto(visit.base + "about/")
     assert '"search": "../assets/javascripts/workers/' in page.content()
     assert visit.errors == []
+
+
+def test_a_search_worker_that_starts_after_another_tabs_is_still_answered(visit):
+    # The channel reaches every tab of the site, so "search-released" may be
+    # another tab's. This page's engine keeps answering: a search worker that
+    # starts after that (here, one in another tab, asking as this page's own
+    # would) is told the engine has settled, not left to its 30 s timeout.
+    page = visit.page
+    page.add_init_script(RECORD_CHANNEL)
+    page.goto(visit.base + "calculator/?" + SCENARIO_QUERY)
+    ready(page, "self_hosted")
+    wait_until(page, "() => window.__channel.some((m) => m.type === 'search-released')")
+    other = visit.context.new_page()
+    other.goto(visit.base + "about/")
+    other.evaluate(
+        """() => {
+        window.__heard = [];
+        window.__c = new BroadcastChannel("bvb-engine");
+        window.__c.onmessage = ({ data }) => window.__heard.push(data.type);
+        window.__c.postMessage({ type: "search-released", reason: "engine" });
+        window.__c.postMessage({ type: "search-waiting" });
+    }"""
+    )
+    wait_until(other, "() => window.__heard.includes('engine-settled')", timeout_ms=20_000)
 
 
 def test_a_search_while_the_engine_loads_is_answered(visit):
