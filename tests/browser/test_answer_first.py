@@ -27,10 +27,12 @@ def ready(page, leaf: str | None = None):
 
 
 def in_viewport(page, selector: str) -> bool:
+    """Whole, on screen, and not under Material's fixed header."""
     return page.evaluate(
         """(selector) => {
             const box = document.querySelector(selector).getBoundingClientRect();
-            return box.height > 0 && box.top >= 0 && box.bottom <= window.innerHeight;
+            const header = document.querySelector(".md-header")?.getBoundingClientRect().bottom ?? 0;
+            return box.height > 0 && box.top >= header - 0.5 && box.bottom <= window.innerHeight;
         }""",
         selector,
     )
@@ -65,17 +67,36 @@ def test_the_answer_is_in_view_after_a_change_far_down_the_form(visit, size):
     page.set_viewport_size({"width": size[0], "height": size[1]})
     page.goto(visit.base + "calculator/")
     ready(page)
-    # The last checkbox of the form, scrolled to as a reader would.
-    box = page.locator("#bvb-form input[type=checkbox]").last
-    box.scroll_into_view_if_needed()
-    name = box.get_attribute("name")
-    box.check()
-    leaf = evaluate({name: True})["recommendation"]["id"]
+    answer = page.locator(ANSWER)
+    flow_top = answer.evaluate("(el) => el.getBoundingClientRect().top + window.scrollY")
+    # The last figure of the folded assumptions: the far end of the form.
+    group = page.locator("#bvb-form details.bvb-group").last
+    group.locator("summary").click()
+    field = group.locator("input[type=text]").last
+    field.scroll_into_view_if_needed()
+    name = field.get_attribute("name")
+    value = float(field.input_value() or 0) * 2 + 1
+    field.fill(f"{value:g}")
+    got = evaluate({name: value})
+    leaf, option = got["recommendation"]["id"], got["recommendation"]["option"]
+    total = got["costs"]["options"][option]["total"]
     ready(page, leaf)
-    expect(page.locator(ANSWER)).to_have_attribute("data-recommendation", leaf)
-    expect(page.locator(ANSWER)).to_have_attribute("data-status", "ready")
+    expect(answer.locator(".bvb-summary-cost")).to_contain_text(f"${total:,.0f}")
+    expect(answer).to_have_attribute("data-status", "ready")
+    # The reader has scrolled well past where the answer sits in the page's
+    # flow, and it is still there, whole, below the header.
+    assert page.evaluate("window.scrollY") > flow_top, "the change was not far down the page"
     assert in_viewport(page, ANSWER), f"the answer is out of view at {size}"
-    expect(page.locator(ANSWER)).to_contain_text(evaluate({name: True})["recommendation"]["title"])
+    expect(answer.locator(".bvb-summary-title")).to_have_text(got["recommendation"]["title"])
+    for part in (".bvb-summary-title", ".bvb-summary-cost"):
+        expect(answer.locator(part)).to_be_visible()
+    if size[0] >= 1000:
+        # Beside the form, with its why and path as well.
+        for part in (".bvb-summary-why", ".bvb-summary-path"):
+            expect(answer.locator(part)).to_be_visible()
+        expect(answer.locator(".bvb-summary-why")).to_have_text(got["recommendation"]["why"])
+        panel, form = answer.bounding_box(), page.locator("#bvb-form").bounding_box()
+        assert panel["x"] >= form["x"] + form["width"], (panel, form)
 
 
 def test_the_phone_shows_the_totals_without_sideways_scrolling(visit):

@@ -23,10 +23,10 @@ AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 PALETTES = {"default": "light", "slate": "dark"}
 # Contrast does not depend on the width, but what scrolls does: the tables
 # scroll sideways on a phone (Lighthouse's mobile width), not on a desktop.
-# Both palettes on the desktop, and the phone in one: each run loads the
-# calculator's engine once more.
+# Both palettes at both widths: each run loads the calculator's engine once
+# more.
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 412, "height": 823}}
-RUNS = [("default", "desktop"), ("slate", "desktop"), ("default", "phone")]
+RUNS = [("default", "desktop"), ("slate", "desktop"), ("default", "phone"), ("slate", "phone")]
 
 # axe reads colours as they are painted, so a fade still running (the search
 # dialog's results fade in) reads as too little contrast: every finite
@@ -108,3 +108,65 @@ def test_search_results_have_no_axe_violation(axe_page, site):
     expect(page.locator(".md-search-result__item").first).to_be_visible(timeout=30_000)
     violations = page.evaluate(RUN_AXE)
     assert not violations, "axe-core violations:\n" + _report({f"search [{where}]": violations})
+
+
+def _hold(page, pattern: str) -> None:
+    """Hold the requests for ``pattern`` unanswered (until unroute_all)."""
+    page.context.route(pattern, lambda route: None)
+
+
+# The calculator's other states, each as a reader can meet it: a link's
+# answer still being worked out (the engine's manifest held back), the
+# download's progress bar (the runtime's wasm held back), a field in error
+# with no answer, and an engine that could not load (with its retry button).
+def _pending_link(page, base):
+    _hold(page, "**/assets/engine/manifest.json")
+    page.goto(base + "calculator/?privacy_required=true&monthly_requests=3000000")
+    expect(page.locator('#calculator-answer[data-pending][data-status="loading"]')).to_have_count(1)
+
+
+def _downloading(page, base):
+    _hold(page, "**/pyodide.asm.wasm")
+    page.goto(base + "calculator/")
+    expect(page.locator("#bvb-engine-progress-text")).to_contain_text(" MB")
+
+
+def _field_error(page, base):
+    page.goto(base + "calculator/")
+    _settled(page)
+    page.locator("#f-monthly_requests").fill("-5")
+    expect(page.locator("#e-monthly_requests")).to_be_visible(timeout=30_000)
+    expect(page.locator("#calculator-answer .bvb-summary-title")).to_have_text("No answer yet")
+
+
+def _engine_failed(page, base):
+    page.context.route("**/assets/engine/manifest.json", lambda route: route.fulfill(status=404, body="gone"))
+    page.goto(base + "calculator/?privacy_required=true")
+    expect(page.locator("#bvb-engine-retry")).to_be_visible(timeout=30_000)
+
+
+STATES = {"pending link": _pending_link, "downloading": _downloading, "field error": _field_error, "engine failed": _engine_failed}
+
+
+@pytest.mark.parametrize("axe_page", RUNS[:2], indirect=True, ids=lambda run: "-".join(run))
+def test_the_calculators_other_states_have_no_axe_violation(axe_page, site):
+    page, where = axe_page
+    found = {}
+    for state, reach in STATES.items():
+        reach(page, site[0])
+        violations = page.evaluate(RUN_AXE)
+        if violations:
+            found[f"calculator, {state} [{where}]"] = violations
+        page.context.unroute_all(behavior="ignoreErrors")
+    assert not found, "axe-core violations:\n" + _report(found)
+
+
+@pytest.mark.parametrize("axe_page", RUNS[2:], indirect=True, ids=lambda run: "-".join(run))
+def test_the_phones_open_navigation_has_no_axe_violation(axe_page, site):
+    """Material's drawer, opened with its menu button, on a content page."""
+    page, where = axe_page
+    page.goto(site[0] + "options/")
+    page.locator('label.md-header__button[for="__drawer"]').click()
+    expect(page.locator(".md-sidebar--primary .md-nav__link").first).to_be_in_viewport()
+    violations = page.evaluate(RUN_AXE)
+    assert not violations, "axe-core violations:\n" + _report({f"navigation drawer [{where}]": violations})

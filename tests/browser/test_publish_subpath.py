@@ -4,14 +4,11 @@ and served under /sub/ (a local server stands in for the host)."""
 from __future__ import annotations
 
 import base64
-import json
 import re
 from pathlib import Path
 
-import pytest
 from playwright.sync_api import expect
 
-from calculator.page import answer
 from tests.browser.conftest import PUBLIC_URL
 from tests.test_publish import png_size
 
@@ -49,12 +46,6 @@ def test_404_under_the_subpath_is_styled(subpath_visit):
     assert failed == [] and subpath_visit.foreign_requests() == []
 
 
-# Needs engineer E's engine change (the URL door ignores unknown parameters and
-# lists them as `ignored`); skipped, with this reason, until it is merged.
-_ENGINE_IGNORES = json.loads(answer(json.dumps({"query": "utm_source=mail", "page_url": ""})))["status"] == "ready"
-
-
-@pytest.mark.skipif(not _ENGINE_IGNORES, reason="waits for the engine to ignore unknown URL parameters (issue 8 item 4, engineer E)")
 def test_calculator_link_with_tracking_and_search_parameters_answers(subpath_visit):
     page = subpath_visit.page
     page.goto(subpath_visit.base + "calculator/?generic_task=true&utm_source=deck&utm_medium=email&fbclid=abc123&h=calculator")
