@@ -149,3 +149,16 @@ def test_explain_says_where_each_figure_comes_from_and_credits_the_article():
     assert "Self-host setup cost $10,000 (our assumption)" in out
     assert "ruled out (Data privacy is non-negotiable: no calls to external services.)" in out
     assert "The Build-vs-Buy Framework for AI Features" in out and "Xceed AI team" in out
+
+
+def test_fifty_thousand_unknown_keys_and_a_huge_value_give_a_short_answer():
+    # Suggestions for the first few unknown names only, then a count; a bad
+    # value quoted as an excerpt, not copied back whole.
+    raw = {f"unknown_{i}": 1 for i in range(50_000)} | {"monthly_requests": "9" * 5_000_000 + "x"}
+    done = run("evaluate", stdin=json.dumps(raw))
+    assert done.returncode == 2 and done.stderr == ""
+    errors = json.loads(done.stdout)["errors"]
+    assert len(done.stdout) < 2_000, len(done.stdout)
+    (bad,) = [e for e in errors if e["field"] == "monthly_requests"]
+    assert len(bad["message"]) < 200, bad
+    assert any(e["message"] == "has 49,995 more names that are not input fields" for e in errors), errors
