@@ -650,12 +650,19 @@ def _search(page, words: str):
     assert "fine" in results.first.inner_text().lower()
 
 
-def test_the_calculator_s_search_index_waits_for_the_engine(visit):
+def _calculator_once_its_search_has_the_index(visit):
+    """The calculator from a scenario link, recording the channel, once its
+    engine is ready and its search worker has been handed the index."""
     page = visit.page
     page.add_init_script(RECORD_CHANNEL)
     page.goto(visit.base + "calculator/?" + SCENARIO_QUERY)
     ready(page, "self_hosted")
     wait_until(page, '() => window.__channel.some((m) => m.type === "search-released")')
+    return page
+
+
+def test_the_calculator_s_search_index_waits_for_the_engine(visit):
+    page = _calculator_once_its_search_has_the_index(visit)
     _search(page, "fine-tune")
     said = [m["type"] for m in page.evaluate("window.__channel")]
     released = next(m for m in page.evaluate("window.__channel") if m["type"] == "search-released")
@@ -673,11 +680,7 @@ def test_a_search_worker_that_starts_after_another_tabs_is_still_answered(visit)
     # another tab's. This page's engine keeps answering: a search worker that
     # starts after that (here, one in another tab, asking as this page's own
     # would) is told the engine has settled, not left to its 30 s timeout.
-    page = visit.page
-    page.add_init_script(RECORD_CHANNEL)
-    page.goto(visit.base + "calculator/?" + SCENARIO_QUERY)
-    ready(page, "self_hosted")
-    wait_until(page, "() => window.__channel.some((m) => m.type === 'search-released')")
+    _calculator_once_its_search_has_the_index(visit)
     other = visit.context.new_page()
     other.goto(visit.base + "about/")
     other.evaluate(
