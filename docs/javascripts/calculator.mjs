@@ -126,8 +126,11 @@ function reportEmbedHeight() {
 
 // The inline diagram's nodes are SVG links written with xlink:href: Material's
 // instant navigation rewrites every [href] of a page it loads, and an SVG
-// link's href cannot be set (it throws). Clicks are routed here instead, to
-// Material's own navigation when the target is another page.
+// link's href cannot be set (it throws); it also leaves SVG links alone on a
+// click. Clicks are routed here instead. Another page is reached through a
+// plain link clicked for the reader, so that it goes exactly as any other
+// link of the page goes: Material's instant navigation when it takes it (its
+// history entry, the section scrolled to), else the browser's own.
 function initDiagramLinks() {
   for (const link of document.querySelectorAll("svg.bvb-tree a")) {
     link.addEventListener("click", (event) => {
@@ -146,10 +149,13 @@ function initDiagramLinks() {
           section.scrollIntoView();
           section.focus({ preventScroll: true });
         }
-      } else if (window.location$) {
-        window.location$.next(url);
       } else {
-        window.location.assign(url);
+        const proxy = document.createElement("a");
+        proxy.href = url.href;
+        proxy.hidden = true;
+        document.body.append(proxy);
+        proxy.click();
+        proxy.remove();
       }
     });
   }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import expect
 
 from tests.browser.conftest import wait_until
@@ -110,3 +112,33 @@ def test_every_page_loads_without_other_hosts_in_both_palettes(visit):
     expect(page.locator("body")).not_to_have_attribute("data-md-color-scheme", scheme)
     assert visit.foreign_requests() == []
     assert visit.errors == []
+
+
+def _leaf_node(page, leaf: str):
+    return page.locator(f'#bvb-live-diagram [data-node="{leaf}"][data-kind="leaf"]')
+
+
+def test_a_node_on_the_calculators_diagram_opens_its_section_on_the_tree_page(visit):
+    # By mouse and by keyboard: the tree page, at the leaf's section, with a
+    # history entry to come back by, as any link of the page would.
+    page = visit.page
+    for activate in ("click", "Enter"):
+        page.goto(visit.base + "calculator/?privacy_required=true")
+        expect(page.locator('#calculator-result[data-status="ready"][data-recommendation="self_hosted"]')).to_have_count(1, timeout=90_000)
+        page.evaluate("window.__firstDocument = true")
+        calculator_url = page.url
+        entries = page.evaluate("history.length")
+        node = _leaf_node(page, "self_hosted")
+        if activate == "click":
+            node.click()
+        else:
+            node.focus()
+            page.keyboard.press("Enter")
+        expect(page).to_have_url(visit.base + "decision-tree/#self_hosted")
+        expect(page).to_have_title(re.compile("^The decision tree"))
+        expect(page.locator("#self_hosted")).to_be_in_viewport()
+        # Material's instant navigation took it: the same document, one entry more.
+        assert page.evaluate("window.__firstDocument === true")
+        assert page.evaluate("history.length") == entries + 1
+        page.go_back()
+        expect(page).to_have_url(calculator_url)
