@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import expect
 
+from build_scripts.local_site import free_port, serve
 from calculator import default_rules, evaluate
 from calculator.page import answer
 
@@ -170,6 +171,37 @@ def test_embed_mode_shows_only_the_calculator(visit):
     expect(page.locator(".md-header")).to_be_hidden()
     expect(page.locator("#bvb-form")).to_be_visible()
     expect(page).to_have_url(re.compile(r"[?&]embed=1(&|$)"))
+
+
+def test_embed_credit_opens_the_full_calculator_at_the_top(visit, tmp_path):
+    # Material's instant navigation would take the link inside the page (or
+    # the frame), still embedded; the credit leaves the embed for the full page.
+    page = visit.page
+    page.goto(visit.base + "calculator/?embed=1&privacy_required=true")
+    ready(page, "self_hosted")
+    page.locator("#bvb-embed-full").click()
+    expect(page).not_to_have_url(re.compile(r"[?&]embed=1(&|$)"))
+    expect(page).to_have_url(re.compile(r"/calculator/\?(.*&)?privacy_required=true(&|$)"))
+    expect(page.locator("html.bvb-embed")).to_have_count(0)
+    expect(page.locator(".md-header")).to_be_visible()
+    ready(page, "self_hosted")
+    # Framed by another site's page, the full calculator replaces that page.
+    (tmp_path / "index.html").write_text(
+        f'<!doctype html><title>Host</title><iframe id="framed" src="{visit.base}calculator/?embed=1&privacy_required=true"'
+        ' width="800" height="900" title="Build vs buy calculator"></iframe>',
+        encoding="utf-8",
+    )
+    port = free_port()
+    host = serve(tmp_path, port)
+    try:
+        page.goto(f"http://127.0.0.1:{port}/")
+        frame = page.frame_locator("#framed")
+        expect(frame.locator(f'{RESULT}[data-status="ready"]')).to_have_count(1, timeout=90_000)
+        frame.locator("#bvb-embed-full").click()
+        expect(page).to_have_url(re.compile(re.escape(visit.base) + r"calculator/\?(.*&)?privacy_required=true(&|$)"))
+        expect(page.locator(".md-header")).to_be_visible()
+    finally:
+        host.shutdown()
 
 
 def test_print_gives_a_one_page_decision_record(visit):
