@@ -50,12 +50,17 @@ export function calculatorView(root) {
 
   // Both the summary and the detail carry the status and the leaf they show.
   // A scenario link's first answer stays pending (the build's default answer
-  // hidden) until the engine answers or fails.
-  function mark(status, leaf) {
+  // hidden) until the engine answers; if the engine cannot load, it stays
+  // hidden, and so does the default answer once the reader has edited
+  // (`unanswered`): an answer for other inputs must not stand as theirs.
+  let edited = false;
+
+  function mark(status, leaf, { unanswered = false } = {}) {
     for (const box of [el.answer, el.result]) {
       box.dataset.status = status;
       box.dataset.recommendation = leaf;
-      if (status !== "loading") box.removeAttribute("data-pending");
+      if (unanswered) box.setAttribute("data-pending", "");
+      else if (status !== "loading") box.removeAttribute("data-pending");
     }
     el.result.setAttribute("aria-busy", String(status === "loading"));
   }
@@ -136,6 +141,7 @@ export function calculatorView(root) {
   // The engine's answer, parsed once; returns it for the caller's bookkeeping.
   function render(answer, { fill }) {
     window.clearTimeout(busy);
+    edited = false;
     const ready = answer.status === "ready";
     const made = ready ? `${answer.query}\n${JSON.stringify(answer.ignored || [])}` : null;
     if (fill) fillForm(answer.form);
@@ -186,6 +192,7 @@ export function calculatorView(root) {
   }
 
   function computing(engineReady, whose = "these inputs") {
+    edited = true;
     window.clearTimeout(busy);
     if (engineReady) busy = window.setTimeout(() => showBusy(whose, true), BUSY_DELAY_MS);
     else showBusy(whose, false);
@@ -193,11 +200,14 @@ export function calculatorView(root) {
 
   function answerFailed(message) {
     window.clearTimeout(busy);
-    mark("error", "");
-    say("error", `The engine could not answer these inputs: ${message}`);
+    mark("error", "", { unanswered: true });
+    highlight([], null);
+    say("error", `The engine could not answer these inputs: ${sentence(message)}`);
   }
 
   const mb = (n) => (n / 1e6).toFixed(1);
+  // A message that may lack its full stop, ended as a sentence.
+  const sentence = (text) => (/[.!?…]$/.test(String(text).trim()) ? String(text).trim() : `${String(text).trim()}.`);
 
   // The engine's start-up: progress while it downloads, a retry when it failed.
   function engineState(state, detail) {
@@ -225,11 +235,15 @@ export function calculatorView(root) {
     if (state === "error") {
       window.clearTimeout(busy);
       setShareable(false);
-      if (el.result.dataset.status !== "ready") mark("error", "");
-      const shown = el.result.querySelector(".bvb-result") && !el.result.querySelector(".bvb-result--error")
-        ? " The answer shown is the one worked out for the default inputs when the site was built, not a live answer for your inputs."
-        : "";
-      say("error", `The live engine could not load: ${detail.message}${shown}`);
+      const unanswered = el.answer.hasAttribute("data-pending") || (edited && el.result.dataset.status !== "ready");
+      if (el.result.dataset.status !== "ready") mark("error", "", { unanswered });
+      if (unanswered) highlight([], null);
+      const shown = unanswered
+        ? " Your inputs are kept: try again to work out their answer."
+        : el.result.querySelector(".bvb-result") && !el.result.querySelector(".bvb-result--error")
+          ? " The answer shown is the one worked out for the default inputs when the site was built, not a live answer for your inputs."
+          : "";
+      say("error", `The live engine could not load: ${sentence(detail.message)}${shown}`);
     } else if (state === "loading" && el.result.dataset.status === "prerendered") {
       say("loading", "For the default inputs, worked out when this site was built. Loading the live engine…");
     }

@@ -543,12 +543,56 @@ def test_a_scenario_link_whose_engine_cannot_load_says_so_and_keeps_saying_it(vi
     page.goto(visit.base + "calculator/?" + SCENARIO_QUERY)
     status = page.locator("#calculator-status")
     expect(status).to_contain_text("The live engine could not load")
+    expect(status).to_contain_text("HTTP 404 for")
+    expect(status).not_to_contain_text("json The")  # the message ends as a sentence
     expect(page.locator("#bvb-engine-retry")).to_be_visible()
+    _no_answer_stands_for_the_inputs(page)
     # An edit after the failure does not claim the engine is loading.
     page.locator("#f-monthly_requests").fill("1000")
     page.locator("#f-monthly_requests").dispatch_event("input")
     expect(status).to_contain_text("The live engine could not load")
     expect(status).not_to_contain_text("Loading the engine")
+    _no_answer_stands_for_the_inputs(page)
+
+
+def _no_answer_stands_for_the_inputs(page):
+    # Not the build's default answer (the link's inputs are others), nor its
+    # path on the diagram: the summary says there is no live answer.
+    for box in (ANSWER, RESULT):
+        expect(page.locator(box)).to_have_attribute("data-status", "error")
+        expect(page.locator(box)).to_have_attribute("data-recommendation", "")
+    expect(page.locator(f"{ANSWER} .bvb-summary-title")).to_be_hidden()
+    expect(page.locator(f"{RESULT} .bvb-recommendation")).to_be_hidden()
+    expect(page.locator("#bvb-live-diagram .is-answer")).to_have_count(0)
+    before = page.locator(ANSWER).evaluate("(el) => getComputedStyle(el, '::before').content")
+    assert "No live answer for these inputs" in before, before
+
+
+def test_an_edit_before_the_engine_fails_leaves_no_answer_standing(visit):
+    held = []
+    visit.context.route("**/assets/engine/manifest.json", lambda route: held.append(route))
+    page = visit.page
+    page.goto(visit.base + "calculator/")
+    page.locator("#f-privacy_required").check()
+    expect(page.locator("#calculator-status")).to_contain_text("Loading the engine")
+    assert held, "the worker never asked for the manifest"
+    held[0].fulfill(status=404, body="gone")
+    expect(page.locator("#calculator-status")).to_contain_text("The live engine could not load")
+    _no_answer_stands_for_the_inputs(page)
+    # Once the engine loads, the answer is the edited inputs'.
+    visit.context.unroute("**/assets/engine/manifest.json")
+    page.locator("#bvb-engine-retry").click()
+    ready(page, "self_hosted")
+    expect(page.locator(f"{ANSWER} .bvb-summary-title")).to_be_visible()
+
+
+def test_the_default_answer_stays_when_the_engine_fails_before_any_edit(visit):
+    # It is the answer for the inputs on show; the status says it is the build's.
+    visit.context.route("**/assets/engine/manifest.json", lambda route: route.fulfill(status=404, body="gone"))
+    page = visit.page
+    page.goto(visit.base + "calculator/")
+    expect(page.locator("#calculator-status")).to_contain_text("worked out for the default inputs when the site was built")
+    expect(page.locator(f"{ANSWER} .bvb-summary-title")).to_have_text(evaluate({})["recommendation"]["title"])
 
 
 def test_download_progress_is_shown_while_loading(visit):
