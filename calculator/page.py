@@ -88,7 +88,7 @@ def answer(request_json: str, rules: Rules | None = None) -> str:
         "path": result["path"],
         "notices": notices,
         "ignored": parsed.ignored,
-        "html": render_result(rules, ans, parsed.ignored),
+        "html": render_result(rules, ans, parsed.ignored, notices),
         "summary_html": render_summary(rules, ans),
         "markdown": render_markdown(rules, ans, link, page_url),
         "result": result,

@@ -52,9 +52,12 @@ def _table(cls: str, label: str, body: str) -> str:
     return f'<div class="bvb-table-wrap {cls}" tabindex="0" role="region" aria-label="{_e(label)}"><table>{body}</table></div>'
 
 
-def render_result(rules: Rules, ans: Answer, ignored: Sequence[str] = ()) -> str:
-    """The whole result panel as one HTML fragment."""
+def render_result(rules: Rules, ans: Answer, ignored: Sequence[str] = (), notices: Sequence[str] = ()) -> str:
+    """The whole result panel as one HTML fragment; a link's notices (made
+    with other rules) and ignored names lead it, out of the answer's summary,
+    which stays in view and must stay short."""
     parts = [
+        *(f'<p class="bvb-note bvb-version-notice">{_e(text)}</p>' for text in notices),
         _ignored(ignored),
         _recommendation(ans),
         _path(ans),

@@ -162,6 +162,9 @@ export function calculatorView(root) {
     }
     const notice = (answer.notices || []).map((text) => " " + text).join("");
     if (ready) {
+      // A notice (a link made with other rules) leads the detail below: the
+      // status stays short, since the answer's panel stays in view.
+      const noted = notice ? " The link was made with another version of the rules: what changed is noted below the answer." : "";
       highlight(answer.path, answer.recommendation);
       // Names the link carried that are not inputs: counted here, never
       // repeated (they are the link's text, not ours); the answer's note
@@ -169,7 +172,7 @@ export function calculatorView(root) {
       const ignored = (answer.ignored || []).length
         ? " Some parameters in the link are not inputs and were ignored (listed below the answer)."
         : "";
-      const status = `Live answer for these inputs.${ignored}${notice}`;
+      const status = `Live answer for these inputs.${ignored}${noted}`;
       say("ready", status, heardAnswer(status));
     } else {
       highlight([], null);

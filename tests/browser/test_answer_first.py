@@ -99,6 +99,27 @@ def test_the_answer_is_in_view_after_a_change_far_down_the_form(visit, size):
         assert panel["x"] >= form["x"] + form["width"], (panel, form)
 
 
+@pytest.mark.parametrize("size", [(1440, 900), (390, 844)])
+def test_an_old_links_notice_leaves_the_answer_in_view(visit, size):
+    # What changed since the link's rules is long: it leads the detail below,
+    # not the panel that stays in view (it took 69 % of a phone's screen).
+    page = visit.page
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    page.goto(visit.base + "calculator/?v=1.0.0&latency_budget_ms=150")
+    ready(page, evaluate({"latency_budget_ms": 150})["recommendation"]["id"])
+    expect(page.locator(f"{RESULT} .bvb-version-notice")).to_contain_text("What changed:")
+    expect(page.locator("#calculator-status")).to_contain_text("what changed is noted below the answer")
+    expect(page.locator("#calculator-status")).not_to_contain_text("What changed:")
+    # The reader goes down to the form's last figure.
+    group = page.locator("#bvb-form details.bvb-group").last
+    group.locator("summary").click()
+    group.locator("input[type=text]").last.scroll_into_view_if_needed()
+    assert page.evaluate("window.scrollY") > 500
+    assert in_viewport(page, ANSWER), f"the answer is out of view at {size}"
+    panel = page.locator(".bvb-answer-panel").bounding_box()
+    assert panel["height"] < 0.4 * size[1], panel
+
+
 def test_the_phone_shows_the_totals_without_sideways_scrolling(visit):
     page = visit.page
     page.set_viewport_size({"width": 390, "height": 844})
