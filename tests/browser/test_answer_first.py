@@ -120,6 +120,31 @@ def test_an_old_links_notice_leaves_the_answer_in_view(visit, size):
     assert panel["height"] < 0.4 * size[1], panel
 
 
+@pytest.mark.parametrize("size", [(1440, 900), (390, 844)])
+def test_back_to_top_does_not_cover_the_answer(visit, size):
+    page = visit.page
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    page.goto(visit.base + "calculator/")
+    ready(page)
+    # Down the form, then a little up: Material shows its "Back to top".
+    page.mouse.wheel(0, 1500)
+    wait_until(page, "() => window.scrollY > 1000")
+    page.mouse.wheel(0, -300)
+    top = page.locator(".md-top")
+    expect(top).to_be_visible()
+    expect(top).not_to_have_attribute("hidden", "")
+    wait_until(page, "() => !document.getAnimations().some((a) => a.playState === 'running' && a.effect?.getComputedTiming().endTime !== Infinity)")
+    button, answer = top.bounding_box(), page.locator(ANSWER).bounding_box()
+    apart = (
+        button["y"] >= answer["y"] + answer["height"]
+        or answer["y"] >= button["y"] + button["height"]
+        or button["x"] >= answer["x"] + answer["width"]
+        or answer["x"] >= button["x"] + button["width"]
+    )
+    assert apart, f"Back to top {button} covers the answer {answer}"
+    assert in_viewport(page, ANSWER)
+
+
 def test_the_phone_shows_the_totals_without_sideways_scrolling(visit):
     page = visit.page
     page.set_viewport_size({"width": 390, "height": 844})
