@@ -142,3 +142,19 @@ def test_a_node_on_the_calculators_diagram_opens_its_section_on_the_tree_page(vi
         assert page.evaluate("history.length") == entries + 1
         page.go_back()
         expect(page).to_have_url(calculator_url)
+
+
+def test_from_the_calculators_diagram_to_a_section_and_back_by_its_scenario_button(visit):
+    # Calculator -> the tree page at a leaf's section (the diagram's node) ->
+    # that section's scenario button -> the calculator, at the scenario's
+    # address, with no hash left over from the section.
+    page = visit.page
+    page.goto(visit.base + "calculator/")
+    expect(page.locator('#calculator-result[data-status="ready"]')).to_have_count(1, timeout=90_000)
+    _leaf_node(page, "small_model").click()
+    expect(page).to_have_url(visit.base + "decision-tree/#small_model")
+    button = page.locator("#small_model ~ p a.md-button").first
+    expect(button).to_contain_text("Try a scenario")
+    button.click()
+    expect(page.locator('#calculator-result[data-status="ready"][data-recommendation="small_model"]')).to_have_count(1, timeout=90_000)
+    expect(page).to_have_url(re.compile(r"/calculator/\?[^#]*[?&]v=[^&#]+$"))
