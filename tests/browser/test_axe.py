@@ -170,3 +170,51 @@ def test_the_phones_open_navigation_has_no_axe_violation(axe_page, site):
     expect(page.locator(".md-sidebar--primary .md-nav__link").first).to_be_in_viewport()
     violations = page.evaluate(RUN_AXE)
     assert not violations, "axe-core violations:\n" + _report({f"navigation drawer [{where}]": violations})
+
+
+# axe does not weigh SVG text against the shape behind it, nor the opacity of
+# its group: every text of the calculator's diagram (a path drawn) is checked
+# here against its node's box or, for edge labels, the page, its colour and
+# opacity composited as painted. WCAG AA for text of this size: 4.5.
+DIAGRAM_CONTRAST = """() => {
+  const rgba = (text) => {
+    const m = text.match(/rgba?\\(([^)]+)\\)/);
+    if (!m) return null;
+    const [r, g, b, a = 1] = m[1].split(/[ ,\\/]+/).filter(Boolean).map(Number);
+    return [r, g, b, a];
+  };
+  const over = (top, bottom) => top.slice(0, 3).map((c, i) => c * top[3] + bottom[i] * (1 - top[3])).concat(1);
+  const luminance = ([r, g, b]) => {
+    const f = (c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const ratio = (a, b) => { const [x, y] = [luminance(a), luminance(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
+  const opacity = (el) => { let o = 1; for (let e = el; e && e.nodeType === 1; e = e.parentNode) o *= Number(getComputedStyle(e).opacity); return o; };
+  const page = rgba(getComputedStyle(document.body).backgroundColor);
+  const svg = document.querySelector("#bvb-live-diagram svg");
+  const found = [];
+  for (const text of svg.querySelectorAll("text")) {
+    const box = text.closest("a")?.querySelector("rect");
+    let under = page;
+    if (box) {
+      const fill = rgba(getComputedStyle(box).fill);
+      under = over([...fill.slice(0, 3), fill[3] * Number(getComputedStyle(box).fillOpacity) * opacity(box)], page);
+    }
+    const fill = rgba(getComputedStyle(text).fill);
+    const ink = over([...fill.slice(0, 3), fill[3] * Number(getComputedStyle(text).fillOpacity) * opacity(text)], under);
+    found.push({ text: text.textContent.trim().slice(0, 30), ratio: Math.round(ratio(ink, under) * 100) / 100 });
+  }
+  return found;
+}"""
+
+
+@pytest.mark.parametrize("axe_page", RUNS[:2], indirect=True, ids=lambda run: "-".join(run))
+def test_the_diagrams_text_has_contrast_with_a_path_drawn(axe_page, site):
+    page, where = axe_page
+    page.goto(site[0] + "calculator/?privacy_required=true")
+    expect(page.locator('#calculator-result[data-status="ready"][data-recommendation="self_hosted"]')).to_have_count(1, timeout=90_000)
+    expect(page.locator("#bvb-live-diagram svg.has-path")).to_have_count(1)
+    texts = page.evaluate(DIAGRAM_CONTRAST)
+    assert len(texts) > 20, texts
+    low = [t for t in texts if t["ratio"] < 4.5]
+    assert not low, f"diagram text under 4.5:1 [{where}]: {low}"

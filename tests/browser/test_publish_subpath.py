@@ -113,8 +113,8 @@ PIXEL_AT = """async ([b64, points]) => {
 
 
 def test_png_download_draws_the_path(subpath_visit, rules):
-    """The answer's box is filled with the accent; a leaf off the path is not."""
-    from build_scripts.diagram import layout
+    """The answer's box is filled with the answer's colour; a leaf off the path is not."""
+    from build_scripts.diagram import STANDALONE_COLOURS, layout
 
     page = subpath_visit.page
     page.goto(subpath_visit.base + "calculator/?privacy_required=true")
@@ -131,9 +131,10 @@ def test_png_download_draws_the_path(subpath_visit, rules):
         return [round((box.x + 5) * scale), round(box.cy * scale)]
 
     answer_px, other_px = page.evaluate(PIXEL_AT, [base64.b64encode(data).decode(), [inside("self_hosted"), inside("api")]])
-    accent = (0x52, 0x6C, 0xFE)  # the standalone SVG's accent, which marks the answer
-    assert all(abs(a - b) <= 6 for a, b in zip(answer_px, accent)), answer_px
-    assert any(abs(a - b) > 20 for a, b in zip(other_px, accent)), other_px
+    colour = STANDALONE_COLOURS["answer"]  # the standalone SVG's mark of the answer
+    marked = tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    assert all(abs(a - b) <= 6 for a, b in zip(answer_px, marked)), answer_px
+    assert any(abs(a - b) > 20 for a, b in zip(other_px, marked)), other_px
 
 
 def test_print_record_has_link_date_version_and_sources_on_one_page(subpath_visit):
