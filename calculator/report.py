@@ -147,6 +147,7 @@ def _considerations(ans: Answer) -> str:
 
 # The cost table's columns, shared by the page, the Markdown copy and the site.
 COST_COLUMNS: Final = ("Option", "Up front", "Later training runs", "Monthly", "Total", "Using the article's ranges")
+_COST_LABELS: Final = tuple(_e(h) for h in COST_COLUMNS[1:])
 
 
 def later_runs_text(c: OptionCost) -> str:
@@ -183,11 +184,11 @@ def _costs(ans: Answer) -> str:
         classes = " ".join("is-" + m.replace(" ", "-") for m in option_marks(c))
         tags = "".join(f' <span class="bvb-tag">{m}</span>' for m in option_marks(c))
         reason = f'<br><span class="bvb-reason">{_e(c.ruled_out)}</span>' if c.ruled_out else ""
-        rows.append(
-            f'<tr class="{classes}" data-option="{_e(c.option.id)}"><th scope="row">{_e(c.option.title)}{tags}{reason}</th>'
-            f"<td>{money(c.up_front)}</td><td>{_e(later_runs_text(c))}</td><td>{money(c.monthly)}</td>"
-            f"<td>{money(c.total)}</td><td>{_e(band_text(c))}</td></tr>"
-        )
+        cells = (money(c.up_front), _e(later_runs_text(c)), money(c.monthly), money(c.total), _e(band_text(c)))
+        # Each cell names its column (data-label): on a phone the table is
+        # laid out as cards, without its header row.
+        row = "".join(f'<td data-label="{label}">{cell}</td>' for label, cell in zip(_COST_LABELS, cells))
+        rows.append(f'<tr class="{classes}" data-option="{_e(c.option.id)}"><th scope="row">{_e(c.option.title)}{tags}{reason}</th>{row}</tr>')
     head = "".join(f'<th scope="col">{_e(h)}</th>' for h in COST_COLUMNS)
     return (
         f'<section class="bvb-section-costs"><h3>Costs over {ans.horizon} months at {count(ans.volume)} requests a month</h3>'

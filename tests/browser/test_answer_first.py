@@ -159,6 +159,20 @@ def test_the_phone_shows_the_totals_without_sideways_scrolling(visit):
     expect(cell).to_contain_text(f"${total:,.0f}")
     cell.scroll_into_view_if_needed()
     assert cell.evaluate("(el) => el.getBoundingClientRect().right <= window.innerWidth")
+    # The header row is hidden there: each cell shows its own column's name.
+    headers = costs.locator("thead th").all_inner_texts()
+    for row in costs.locator("tbody tr").all():
+        shown = row.locator("td").evaluate_all("(cells) => cells.map((td) => getComputedStyle(td, '::before').content)")
+        assert shown == [f'"{header}"' for header in headers[1:]], (shown, headers)
+
+
+def test_the_desktop_cost_table_fits_its_column(visit):
+    page = visit.page
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.goto(visit.base + "calculator/?monthly_requests=5000000&needs_specific_behavior=true")
+    ready(page)
+    costs = page.locator(f"{RESULT} .bvb-costs")
+    assert costs.evaluate("(el) => el.scrollWidth <= el.clientWidth"), "the cost table is cut at 1440 px"
 
 
 def test_the_answer_summary_leads_the_page(visit):
