@@ -51,9 +51,11 @@ export function calculatorView(root) {
   // Both the summary and the detail carry the status and the leaf they show.
   // A scenario link's first answer stays pending (the build's default answer
   // hidden) until the engine answers; if the engine cannot load, it stays
-  // hidden, and so does the default answer once the reader has edited
-  // (`unanswered`): an answer for other inputs must not stand as theirs.
+  // hidden, and so does any answer once the reader has edited or picked a
+  // preset (`unanswered`): an answer for other inputs must not stand as
+  // theirs. `live`: the engine has answered on this page at least once.
   let edited = false;
+  let live = false;
 
   function mark(status, leaf, { unanswered = false } = {}) {
     for (const box of [el.answer, el.result]) {
@@ -142,6 +144,7 @@ export function calculatorView(root) {
   function render(answer, { fill }) {
     window.clearTimeout(busy);
     edited = false;
+    live = true;
     const ready = answer.status === "ready";
     const made = ready ? `${answer.query}\n${JSON.stringify(answer.ignored || [])}` : null;
     if (fill) fillForm(answer.form);
@@ -194,8 +197,17 @@ export function calculatorView(root) {
     say("loading", engineReady ? "Computing…" : `Loading the engine to work out the answer for ${whose}…`);
   }
 
-  function computing(engineReady, whose = "these inputs") {
+  // The reader changed the inputs (an edit or a preset): until the engine
+  // answers them, what is on show is not their answer; with the engine down
+  // it steps aside at once.
+  function noteEdit(engineDown) {
     edited = true;
+    if (!engineDown) return;
+    mark("error", "", { unanswered: true });
+    highlight([], null);
+  }
+
+  function computing(engineReady, whose = "these inputs") {
     window.clearTimeout(busy);
     if (engineReady) busy = window.setTimeout(() => showBusy(whose, true), BUSY_DELAY_MS);
     else showBusy(whose, false);
@@ -238,12 +250,14 @@ export function calculatorView(root) {
     if (state === "error") {
       window.clearTimeout(busy);
       setShareable(false);
-      const unanswered = el.answer.hasAttribute("data-pending") || (edited && el.result.dataset.status !== "ready");
-      if (el.result.dataset.status !== "ready") mark("error", "", { unanswered });
-      if (unanswered) highlight([], null);
+      const unanswered = el.answer.hasAttribute("data-pending") || edited;
+      if (unanswered) {
+        mark("error", "", { unanswered });
+        highlight([], null);
+      } else if (el.result.dataset.status !== "ready") mark("error", "");
       const shown = unanswered
         ? " Your inputs are kept: try again to work out their answer."
-        : el.result.querySelector(".bvb-result") && !el.result.querySelector(".bvb-result--error")
+        : !live && el.result.querySelector(".bvb-result") && !el.result.querySelector(".bvb-result--error")
           ? " The answer shown is the one worked out for the default inputs when the site was built, not a live answer for your inputs."
           : "";
       say("error", `The live engine could not load: ${sentence(detail.message)}${shown}`);
@@ -252,5 +266,5 @@ export function calculatorView(root) {
     }
   }
 
-  return { el, render, computing, answerFailed, engineState, flushAddress };
+  return { el, render, computing, noteEdit, answerFailed, engineState, flushAddress };
 }

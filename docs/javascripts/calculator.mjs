@@ -37,9 +37,13 @@ function initCalculator(root) {
   let markdown = "";
 
   // Each question gets a number; only the newest one's answer is shown, so
-  // the last edit wins however the answers arrive.
-  function compute(query, { fill = false, quiet = false, whose } = {}) {
+  // the last edit wins however the answers arrive. The last question is
+  // kept for a retry (a preset's, say, which only the answer fills in).
+  let last = null;
+  function compute(query, { fill = false, quiet = false, whose, edit = false } = {}) {
     const id = ++latest;
+    last = { query, fill, whose };
+    if (edit) view.noteEdit(engine.state === "error");
     // After a failed start the status keeps saying so (with the retry
     // button) rather than that the engine is loading.
     if (!quiet && engine.state !== "error") view.computing(engine.state === "ready", whose);
@@ -81,18 +85,18 @@ function initCalculator(root) {
   form.addEventListener("input", (event) => {
     if (event.target.closest(".bvb-presets")) return;
     markPreset(null);
-    compute(formQuery(form));
+    compute(formQuery(form), { edit: true });
   });
   form.addEventListener("submit", (event) => event.preventDefault());
   for (const button of presets) {
     button.addEventListener("click", () => {
       markPreset(button);
-      compute(pageQuery(button.dataset.query), { fill: true });
+      compute(pageQuery(button.dataset.query), { fill: true, edit: true });
     });
   }
   view.el.retry.addEventListener("click", () => {
     engine.retry();
-    compute(formQuery(form));
+    compute(last ? last.query : formQuery(form), { fill: last?.fill, whose: last?.whose });
   });
 
   const actionStatus = root.querySelector("#bvb-action-status");

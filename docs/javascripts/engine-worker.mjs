@@ -363,7 +363,7 @@ async function startWith(onProgress, fresh) {
   const downloads = new Downloads({ stallMs: manifest.stall_timeout_ms || 15_000, onProgress });
   const get = (file) => downloads.get(ASSETS, file);
   const rt = manifest.runtime;
-  if (fresh) await forgetStored(manifest.snapshot);
+  if (fresh) forgetStored(manifest.snapshot); // not awaited: storage that hangs must not hold the retry
   const stored = fresh ? null : await storedSnapshot(manifest.snapshot);
   const cachedSnapshot = !stored && (await snapshotInCache(manifest.snapshot));
   // Where the snapshot comes from, once chosen: "stored", "cached" or "downloaded".

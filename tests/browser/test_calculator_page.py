@@ -204,6 +204,21 @@ def test_embed_credit_opens_the_full_calculator_at_the_top(visit, tmp_path):
         host.shutdown()
 
 
+def test_embed_keeps_downloads_and_its_own_anchors_in_the_page(visit):
+    # Only links that leave the page go to the top window.
+    page = visit.page
+    page.goto(visit.base + "calculator/?embed=1&privacy_required=true")
+    ready(page, "self_hosted")
+    with page.expect_download() as caught:
+        page.locator("#bvb-download-diagram").click()
+    assert caught.value.suggested_filename == "decision-tree-self_hosted.svg"
+    summary = page.locator("#calculator-answer .bvb-summary-title a")
+    summary.click()
+    expect(page).to_have_url(re.compile(r"#bvb-rec-title$"))
+    assert summary.get_attribute("target") is None
+    expect(page.locator("html.bvb-embed")).to_have_count(1)
+
+
 def test_print_gives_a_one_page_decision_record(visit):
     page = visit.page
     page.goto(visit.base + "calculator/?needs_specific_behavior=true&prompting_reliable=no&labeled_examples=40000")

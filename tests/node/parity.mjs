@@ -95,7 +95,8 @@ async function main() {
     python: py.runPython("import sys; sys.version.split()[0]"),
     start: mode,
     // Whether Pyodide still holds the snapshot's input (startPyodide drops it).
-    snapshot_input_kept: Boolean(py._api?.config && "_loadSnapshot" in py._api.config),
+    // (null: Pyodide no longer keeps its config there, and the check means nothing)
+    snapshot_input_kept: py._api?.config ? "_loadSnapshot" in py._api.config : null,
     engine: info,
     evaluate: inputs.evaluate.map((text) => run(evaluateJson, text)),
     answer: inputs.answer.map((text) => run(answer, text)),
