@@ -49,7 +49,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from build_scripts.local_site import CHROMIUM, CHROMIUM_ARGS, free_port
+from build_scripts.local_site import CHROMIUM, CHROMIUM_ARGS, QuietServer, free_port
 from build_scripts.site_build import build_site
 
 VIEWPORT = {"width": 1440, "height": 900}
@@ -223,7 +223,7 @@ class _Body:
 
 def serve_static(site: Path, port: int) -> http.server.ThreadingHTTPServer:
     handler = type("SiteHost", (StaticHost,), {"rules": header_rules(site), "gzipped": {}})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), functools.partial(handler, directory=str(site)))
+    server = QuietServer(("127.0.0.1", port), functools.partial(handler, directory=str(site)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
 

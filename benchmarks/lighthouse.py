@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from build_scripts.local_site import CHROMIUM, _QuietHandler, free_port  # noqa: E402
+from build_scripts.local_site import CHROMIUM, QuietServer, _QuietHandler, free_port  # noqa: E402
 from build_scripts.site_build import build_site  # noqa: E402
 from tests.browser.site_pages import page_paths  # noqa: E402
 
@@ -101,11 +101,10 @@ class _GzipHandler(_QuietHandler):
 
 def serve_gzip(folder: Path, port: int):
     import functools
-    import http.server
     import threading
 
     handler = functools.partial(_GzipHandler, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    server = QuietServer(("127.0.0.1", port), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
 

@@ -66,6 +66,19 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+class QuietServer(http.server.ThreadingHTTPServer):
+    """A threading server that says nothing when a client hangs up mid-request
+    (a browser that closes a connection it no longer needs, as Lighthouse
+    does): socketserver prints a traceback for each one otherwise."""
+
+    def handle_error(self, request, client_address) -> None:
+        import sys
+
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
+
 def free_port() -> int:
     """A port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket() as s:
@@ -81,6 +94,6 @@ def serve(folder: Path, port: int, *, prefix: str = "/") -> http.server.Threadin
         raise ValueError(f"prefix {prefix!r} must start and end with '/'")
     handler_class = type("_Handler", (_QuietHandler,), {"prefix": prefix})
     handler = functools.partial(handler_class, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    server = QuietServer(("127.0.0.1", port), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
