@@ -281,7 +281,16 @@ def test_the_engine_starts_from_the_snapshot(visit):
     assert page.locator("#bvb-calculator").get_attribute("data-engine-snapshot") == "downloaded"
     manifest = json.loads((visit.site / "assets/engine/manifest.json").read_text(encoding="utf-8"))
     assert _snapshot_parts(visit.finished) == {visit.base + "assets/" + part["path"] for part in manifest["snapshot"]["parts"]}
+    # The snapshot holds the engine installed and its standard library
+    # imported: neither the zip nor the wheel is downloaded.
+    assert _plain_only(visit, manifest) == set()
     assert visit.foreign_requests() == []
+
+
+def _plain_only(visit, manifest) -> set[str]:
+    """Which of the files only a plain start needs were asked for."""
+    wanted = {visit.base + "assets/" + manifest[key]["path"]: key for key in ("stdlib", "engine")}
+    return {wanted[url] for url in visit.requests if url in wanted}
 
 
 STORE = "bvb-engine-snapshot"  # the worker's Cache Storage for the inflated memory
@@ -433,6 +442,8 @@ def test_a_slow_connection_starts_without_the_snapshot(visit):
     assert start == "plain" and "not worth its download" in reason
     assert page.locator("#bvb-calculator").get_attribute("data-engine-snapshot") == ""
     assert _snapshot_parts(visit.finished) == set()
+    manifest = json.loads((visit.site / "assets/engine/manifest.json").read_text(encoding="utf-8"))
+    assert _plain_only(visit, manifest) == {"stdlib", "engine"}
 
 
 def test_a_malformed_snapshot_entry_means_the_plain_start(visit):
