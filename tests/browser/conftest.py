@@ -3,6 +3,7 @@ Chromium driven by Playwright (never a downloaded browser)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import Iterator
@@ -109,3 +110,21 @@ def wait_until(page, condition: str, timeout_ms: int = 90_000) -> None:
         })""".replace("CONDITION", f"({condition})"),
         [condition, timeout_ms],
     )
+
+
+@contextlib.contextmanager
+def framing_host(folder: Path, src: str) -> Iterator[str]:
+    """Another site (another port, so another origin) whose page frames
+    ``src`` as the documents page's embed snippet does; yields its address."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "index.html").write_text(
+        f'<!doctype html><title>Host</title><iframe id="framed" src="{src}"'
+        ' width="800" height="900" title="Build vs buy calculator"></iframe>',
+        encoding="utf-8",
+    )
+    port = free_port()
+    host = serve(folder, port)
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        host.shutdown()

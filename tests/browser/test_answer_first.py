@@ -61,12 +61,18 @@ def with_manifest(visit, edit=None, **changes):
 # The answer in view
 
 
-@pytest.mark.parametrize("size", [(1440, 900), (390, 844)])
-def test_the_answer_is_in_view_after_a_change_far_down_the_form(visit, size):
+def _calculator_at(visit, size):
+    """The calculator with the default inputs, live, at ``size``."""
     page = visit.page
     page.set_viewport_size({"width": size[0], "height": size[1]})
     page.goto(visit.base + "calculator/")
     ready(page)
+    return page
+
+
+@pytest.mark.parametrize("size", [(1440, 900), (390, 844)])
+def test_the_answer_is_in_view_after_a_change_far_down_the_form(visit, size):
+    page = _calculator_at(visit, size)
     answer = page.locator(ANSWER)
     flow_top = answer.evaluate("(el) => el.getBoundingClientRect().top + window.scrollY")
     # The last figure of the folded assumptions: the far end of the form.
@@ -122,10 +128,7 @@ def test_an_old_links_notice_leaves_the_answer_in_view(visit, size):
 
 @pytest.mark.parametrize("size", [(1440, 900), (390, 844)])
 def test_back_to_top_does_not_cover_the_answer(visit, size):
-    page = visit.page
-    page.set_viewport_size({"width": size[0], "height": size[1]})
-    page.goto(visit.base + "calculator/")
-    ready(page)
+    page = _calculator_at(visit, size)
     # Down the form, then a little up: Material shows its "Back to top".
     page.mouse.wheel(0, 1500)
     wait_until(page, "() => window.scrollY > 1000")

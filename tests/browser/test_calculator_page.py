@@ -7,11 +7,12 @@ import re
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from playwright.sync_api import expect
 
-from build_scripts.local_site import free_port, serve
 from calculator import default_rules, evaluate
 from calculator.page import answer
+from tests.browser.conftest import framing_host
 
 RESULT = "#calculator-result"
 
@@ -186,32 +187,21 @@ def test_embed_credit_opens_the_full_calculator_at_the_top(visit, tmp_path):
     expect(page.locator(".md-header")).to_be_visible()
     ready(page, "self_hosted")
     # Framed by another site's page, the full calculator replaces that page.
-    (tmp_path / "index.html").write_text(
-        f'<!doctype html><title>Host</title><iframe id="framed" src="{visit.base}calculator/?embed=1&privacy_required=true"'
-        ' width="800" height="900" title="Build vs buy calculator"></iframe>',
-        encoding="utf-8",
-    )
-    port = free_port()
-    host = serve(tmp_path, port)
-    try:
-        page.goto(f"http://127.0.0.1:{port}/")
+    with framing_host(tmp_path, f"{visit.base}calculator/?embed=1&privacy_required=true") as host:
+        page.goto(host)
         frame = page.frame_locator("#framed")
         expect(frame.locator(f'{RESULT}[data-status="ready"]')).to_have_count(1, timeout=90_000)
         frame.locator("#bvb-embed-full").click()
         expect(page).to_have_url(re.compile(re.escape(visit.base) + r"calculator/\?(.*&)?privacy_required=true(&|$)"))
         expect(page.locator(".md-header")).to_be_visible()
-    finally:
-        host.shutdown()
 
 
-def test_embed_keeps_downloads_and_its_own_anchors_in_the_page(visit):
-    # Only links that leave the page go to the top window.
+def test_embed_keeps_its_own_anchors_in_the_page(visit):
+    # Only links that leave the page go to the top window (downloads too
+    # stay: test_download_diagram_highlights_the_path, embedded).
     page = visit.page
     page.goto(visit.base + "calculator/?embed=1&privacy_required=true")
     ready(page, "self_hosted")
-    with page.expect_download() as caught:
-        page.locator("#bvb-download-diagram").click()
-    assert caught.value.suggested_filename == "decision-tree-self_hosted.svg"
     summary = page.locator("#calculator-answer .bvb-summary-title a")
     summary.click()
     expect(page).to_have_url(re.compile(r"#bvb-rec-title$"))
@@ -231,9 +221,10 @@ def test_print_gives_a_one_page_decision_record(visit):
     expect(page.locator(".bvb-actions")).to_be_hidden()
 
 
-def test_download_diagram_highlights_the_path(visit):
+@pytest.mark.parametrize("embed", ["", "&embed=1"], ids=["page", "embedded"])
+def test_download_diagram_highlights_the_path(visit, embed):
     page = visit.page
-    page.goto(visit.base + "calculator/?privacy_required=true")
+    page.goto(visit.base + "calculator/?privacy_required=true" + embed)
     ready(page, "self_hosted")
     with page.expect_download() as caught:
         page.locator("#bvb-download-diagram").click()

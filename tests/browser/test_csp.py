@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from build_scripts.local_site import _QuietHandler, free_port, serve
+from build_scripts.local_site import _QuietHandler, free_port
+from tests.browser.conftest import framing_host
 from tests.browser.site_pages import page_files, page_paths
 
 META = re.compile(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)">', re.IGNORECASE)
@@ -178,23 +179,12 @@ def test_no_violation_in_an_embed(watched, tmp_path):
     expect(page.locator(RESULT_READY)).to_have_count(1, timeout=ENGINE_MS)
     assert watched.violations() == []
     # And framed by another site's page: another port is another origin.
-    host_folder = tmp_path / "host"
-    host_folder.mkdir()
-    (host_folder / "index.html").write_text(
-        f'<!doctype html><title>Host</title><iframe id="framed" src="{watched.base}calculator/?embed=1"'
-        ' width="800" height="900" title="Build vs buy calculator"></iframe>',
-        encoding="utf-8",
-    )
-    host_port = free_port()
-    host = serve(host_folder, host_port)
-    try:
-        page.goto(f"http://127.0.0.1:{host_port}/")
+    with framing_host(tmp_path / "host", f"{watched.base}calculator/?embed=1") as host:
+        page.goto(host)
         frame = page.frame_locator("#framed")
         expect(frame.locator(RESULT_READY)).to_have_count(1, timeout=ENGINE_MS)
         inner = next(f for f in page.frames if "calculator" in f.url)
         assert watched.violations(inner) == []
-    finally:
-        host.shutdown()
 
 
 class _HeadersHandler(_QuietHandler):
