@@ -11,6 +11,7 @@ import http.server
 import io
 import os
 import socket
+import sys
 import threading
 from pathlib import Path
 from typing import ClassVar, Final
@@ -72,8 +73,6 @@ class QuietServer(http.server.ThreadingHTTPServer):
     does): socketserver prints a traceback for each one otherwise."""
 
     def handle_error(self, request, client_address) -> None:
-        import sys
-
         if isinstance(sys.exc_info()[1], ConnectionError):
             return
         super().handle_error(request, client_address)

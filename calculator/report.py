@@ -57,7 +57,7 @@ def render_result(rules: Rules, ans: Answer, ignored: Sequence[str] = (), notice
     with other rules) and ignored names lead it, out of the answer's summary,
     which stays in view and must stay short."""
     parts = [
-        *(f'<p class="bvb-note bvb-version-notice">{_e(text)}</p>' for text in notices),
+        _notices(notices),
         _ignored(ignored),
         _recommendation(ans),
         _path(ans),
@@ -94,6 +94,10 @@ def render_summary(rules: Rules, ans: Answer | None, errors: Sequence[Mapping[st
         f'over {ans.horizon} months ({_e(ans.option.title)})</p>'
         f'<p class="bvb-summary-path">{path}</p>'
     )
+
+
+def _notices(notices: Sequence[str]) -> str:
+    return "".join(f'<p class="bvb-note bvb-version-notice">{_e(text)}</p>' for text in notices)
 
 
 def _ignored(names: Sequence[str]) -> str:

@@ -202,7 +202,12 @@ export function calculatorView(root) {
   // it steps aside at once.
   function noteEdit(engineDown) {
     edited = true;
-    if (!engineDown) return;
+    if (engineDown) standAside();
+  }
+
+  // No answer stands for the inputs on show: the summary and detail step
+  // aside (data-pending) and the diagram draws no path.
+  function standAside() {
     mark("error", "", { unanswered: true });
     highlight([], null);
   }
@@ -215,8 +220,7 @@ export function calculatorView(root) {
 
   function answerFailed(message) {
     window.clearTimeout(busy);
-    mark("error", "", { unanswered: true });
-    highlight([], null);
+    standAside();
     say("error", `The engine could not answer these inputs: ${sentence(message)}`);
   }
 
@@ -251,10 +255,8 @@ export function calculatorView(root) {
       window.clearTimeout(busy);
       setShareable(false);
       const unanswered = el.answer.hasAttribute("data-pending") || edited;
-      if (unanswered) {
-        mark("error", "", { unanswered });
-        highlight([], null);
-      } else if (el.result.dataset.status !== "ready") mark("error", "");
+      if (unanswered) standAside();
+      else if (el.result.dataset.status !== "ready") mark("error", "");
       const shown = unanswered
         ? " Your inputs are kept: try again to work out their answer."
         : !live && el.result.querySelector(".bvb-result") && !el.result.querySelector(".bvb-result--error")

@@ -96,7 +96,7 @@ function initCalculator(root) {
   }
   view.el.retry.addEventListener("click", () => {
     engine.retry();
-    compute(last ? last.query : formQuery(form), { fill: last?.fill, whose: last?.whose });
+    compute(last.query, { fill: last.fill, whose: last.whose }); // the page asks once at start, so there is one
   });
 
   const actionStatus = root.querySelector("#bvb-action-status");

@@ -31,7 +31,6 @@ class EngineClient {
     this.settled = false;
     this.searchOpened = false;
     this.channel = null;
-    this.retried = false;
   }
 
   // Opened with the engine (on the calculator page). A reader who opens the
@@ -108,7 +107,7 @@ class EngineClient {
     }
   }
 
-  start() {
+  start({ fresh = false } = {}) {
     if (this.worker) return;
     this._openChannel();
     this._set("loading", { message: "Loading the engine…" });
@@ -132,7 +131,7 @@ class EngineClient {
     worker.onerror = (event) => failed(event.message);
     // A retry starts afresh: the worker drops the snapshot it stored on an
     // earlier visit, in case that copy is what made the last start fail.
-    if (!early) worker.postMessage({ type: "warm", fresh: this.retried });
+    if (!early) worker.postMessage({ type: "warm", fresh });
     // What the worker said meanwhile, in order; of its progress reports only
     // the latest counts.
     const said = early?.messages ?? [];
@@ -145,8 +144,7 @@ class EngineClient {
     this.worker?.terminate();
     this.worker = null;
     this.state = "idle";
-    this.retried = true;
-    this.start();
+    this.start({ fresh: true });
   }
 
   ask(requestJson) {
